@@ -1,0 +1,18 @@
+# Every external dependency, found the way that works on Debian 12 (see ../shared/docs/stack-notes.md §2).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Boost 1.74 REQUIRED)  # Boost.DLL is header-only with BOOST_DLL_USE_STD_FS
+find_package(absl CONFIG REQUIRED)
+find_package(simdjson 3 CONFIG REQUIRED)
+find_package(RapidJSON CONFIG REQUIRED)  # header-only; defines no target (headers are in /usr/include)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(CURL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
+if(EDGE_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+if(EDGE_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

@@ -1,0 +1,94 @@
+// edge/runtime/executor.h: runs tool calls off the caller's thread, with limits, timeouts and cancellation.
+//
+// `Executor` is the seam between whoever receives calls (the RPC link, the SDK harness, a local front end)
+// and whatever runs them. The in-process implementation runs calls on a bounded thread pool; a later
+// out-of-process worker mode (crash and hang isolation) implements the same interface without touching
+// callers (see docs/executor.md).
+//
+// Guarantees:
+//   - Submit never blocks; its completion callback runs exactly once, from an executor thread (or inline for
+//     an immediate rejection: unknown tool, overloaded, draining).
+//   - A call that times out or is cancelled completes at once (DeadlineExceeded / Cancelled) and its plugin
+//     sees the cancellation; the call keeps counting against the concurrency limit until the plugin really
+//     returns. A result that arrives after that is logged, never delivered.
+//   - Each call has an inactivity timeout, reset by progress, and a hard maximum.
+//   - Tools that are not concurrency-safe run one call at a time; other calls queue behind them.
+#ifndef EDGE_RUNTIME_EXECUTOR_H_
+#define EDGE_RUNTIME_EXECUTOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "edge/runtime/log.h"
+#include "edge/runtime/tool.h"
+
+namespace edge::runtime {
+
+struct ExecutorOptions {
+  int max_concurrent_calls = 16;       // worker threads; calls running (or timed out but not yet returned)
+  int max_queued_calls = 256;          // waiting for a worker; beyond this: overloaded
+  absl::Duration default_inactivity_timeout = absl::Seconds(60);  // reset by progress
+  absl::Duration default_max_duration = absl::Minutes(10);         // hard maximum, never reset
+  Logger* logger = nullptr;            // nullptr: Logger::Default()
+};
+
+struct CallRequest {
+  std::string call_id;  // unique among in-flight calls; used by Cancel
+  std::string tool;
+  std::string arguments_json = "{}";
+  CallContext context;
+  // Overrides; when absent: the tool's default timeout, then the executor defaults.
+  std::optional<absl::Duration> inactivity_timeout;
+  std::optional<absl::Duration> max_duration;
+};
+
+struct CallOutcome {
+  std::string call_id;
+  // A result (possibly is_error) or a host-level failure:
+  //   NotFound (unknown tool), InvalidArgument (params; message names the field), ResourceExhausted
+  //   (overloaded), DeadlineExceeded (timeout), Cancelled, Unavailable (draining), Internal/Unknown.
+  absl::StatusOr<ToolResult> result;
+  absl::Duration elapsed;
+};
+
+struct CallCallbacks {
+  absl::AnyInvocable<void(const Progress&)> on_progress;  // optional; from the worker thread
+  absl::AnyInvocable<void(CallOutcome)> on_complete;      // required; exactly once
+};
+
+struct ExecutorStats {
+  int64_t running = 0;     // occupying a worker (includes abandoned calls still inside a plugin)
+  int64_t abandoned = 0;   // timed out or cancelled, still inside the plugin
+  int64_t queued = 0;
+  uint64_t completed = 0;
+  uint64_t failed = 0;     // host-level failures, including timeouts and cancellations
+  uint64_t timed_out = 0;
+  uint64_t cancelled = 0;
+  uint64_t rejected_overloaded = 0;
+  uint64_t late_results = 0;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual void Submit(CallRequest request, CallCallbacks callbacks) = 0;
+  // Cancels a queued or running call; false when no such call is in flight.
+  virtual bool Cancel(const std::string& call_id) = 0;
+  virtual ExecutorStats Stats() const = 0;
+  // Stops taking calls (new ones get Unavailable) and waits up to `grace` for in-flight calls to complete.
+  // Returns DeadlineExceeded naming how many calls were still running.
+  virtual absl::Status Drain(absl::Duration grace) = 0;
+};
+
+// The in-process executor. Tools are resolved from `catalog` at submit time; a call keeps the registry
+// snapshot (and so the plugin generation) it resolved against until it completes.
+std::unique_ptr<Executor> NewInProcessExecutor(std::shared_ptr<ToolCatalog> catalog, ExecutorOptions options = {});
+
+}  // namespace edge::runtime
+
+#endif  // EDGE_RUNTIME_EXECUTOR_H_
