@@ -7,7 +7,9 @@
 //
 // Guarantees:
 //   - Submit never blocks; its completion callback runs exactly once, from an executor thread (or inline for
-//     an immediate rejection: unknown tool, overloaded, draining).
+//     an immediate rejection: unknown tool, overloaded, draining; or on the thread that calls Cancel or
+//     destroys the executor). No progress callback runs during or after it. Callbacks may call Submit and
+//     Cancel, not Drain.
 //   - A call that times out or is cancelled completes at once (DeadlineExceeded / Cancelled) and its plugin
 //     sees the cancellation; the call keeps counting against the concurrency limit until the plugin really
 //     returns. A result that arrives after that is logged, never delivered.
@@ -32,8 +34,8 @@ namespace edge::runtime {
 struct ExecutorOptions {
   int max_concurrent_calls = 16;       // worker threads; calls running (or timed out but not yet returned)
   int max_queued_calls = 256;          // waiting for a worker; beyond this: overloaded
-  absl::Duration default_inactivity_timeout = absl::Seconds(60);  // reset by progress
-  absl::Duration default_max_duration = absl::Minutes(10);         // hard maximum, never reset
+  absl::Duration default_inactivity_timeout = absl::Seconds(60);  // reset by progress; <= 0: none
+  absl::Duration default_max_duration = absl::Minutes(10);         // hard maximum, never reset; <= 0: none
   Logger* logger = nullptr;            // nullptr: Logger::Default()
 };
 
@@ -43,6 +45,8 @@ struct CallRequest {
   std::string arguments_json = "{}";
   CallContext context;
   // Overrides; when absent: the tool's default timeout, then the executor defaults.
+  // Must be positive; InfiniteDuration disables the limit. The inactivity clock starts at submit and is reset
+  // when the call starts running and at each progress report; the hard maximum runs from submit.
   std::optional<absl::Duration> inactivity_timeout;
   std::optional<absl::Duration> max_duration;
 };
@@ -64,9 +68,10 @@ struct CallCallbacks {
 struct ExecutorStats {
   int64_t running = 0;     // occupying a worker (includes abandoned calls still inside a plugin)
   int64_t abandoned = 0;   // timed out or cancelled, still inside the plugin
-  int64_t queued = 0;
-  uint64_t completed = 0;
-  uint64_t failed = 0;     // host-level failures, including timeouts and cancellations
+  int64_t queued = 0;      // admitted, waiting for a worker (or for their non-concurrent tool)
+  uint64_t completed = 0;  // delivered with a result (isError results included)
+  uint64_t failed = 0;     // delivered with a host-level failure: timeouts, cancellations, rejections
+  // completed + failed = every on_complete delivered so far.
   uint64_t timed_out = 0;
   uint64_t cancelled = 0;
   uint64_t rejected_overloaded = 0;
@@ -81,7 +86,8 @@ class Executor {
   virtual bool Cancel(const std::string& call_id) = 0;
   virtual ExecutorStats Stats() const = 0;
   // Stops taking calls (new ones get Unavailable) and waits up to `grace` for in-flight calls to complete.
-  // Returns DeadlineExceeded naming how many calls were still running.
+  // In flight includes abandoned calls still inside their plugins. Returns DeadlineExceeded naming how many
+  // calls were still running. Drain does not cancel; destroying the executor does.
   virtual absl::Status Drain(absl::Duration grace) = 0;
 };
 

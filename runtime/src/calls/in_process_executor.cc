@@ -1,0 +1,394 @@
+// InProcessExecutor: admission, dispatch, timeouts, cancellation and shutdown of in-process tool calls.
+#include "calls/in_process_executor.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+
+namespace edge::runtime {
+namespace calls {
+namespace {
+
+constexpr std::string_view kComponent = "executor";
+// The destructor is the fallback for owners that did not Drain: give calls a moment to finish cleanly
+// before cancelling them.
+constexpr absl::Duration kDestructorGrace = absl::Milliseconds(200);
+// While shutdown waits for tools that ignore cancellation, say so at this interval.
+constexpr absl::Duration kStuckReportInterval = absl::Seconds(5);
+constexpr size_t kMaxToolsNamed = 20;
+// A tool slower than this to return after a cancel gets advice in the late-result log.
+constexpr absl::Duration kSlowToStop = absl::Seconds(1);
+
+// Zero or negative executor defaults mean "no limit".
+absl::Duration OrInfinite(absl::Duration d) { return d <= absl::ZeroDuration() ? absl::InfiniteDuration() : d; }
+
+std::string Describe(const absl::StatusOr<ToolResult>& result) {
+  if (!result.ok()) return result.status().ToString();
+  return result->is_error ? "a tool error result" : "a successful result";
+}
+
+}  // namespace
+
+InProcessExecutor::InProcessExecutor(std::shared_ptr<ToolCatalog> catalog, ExecutorOptions options)
+    : catalog_(std::move(catalog)),
+      max_workers_(std::max(1, options.max_concurrent_calls)),
+      max_queued_(static_cast<size_t>(std::max(0, options.max_queued_calls))),
+      default_inactivity_(OrInfinite(options.default_inactivity_timeout)),
+      default_max_duration_(OrInfinite(options.default_max_duration)),
+      logger_(options.logger != nullptr ? *options.logger : Logger::Default()) {
+  if (options.max_concurrent_calls < 1) {
+    logger_.Warn(kComponent, "maxConcurrentCalls is ", options.max_concurrent_calls,
+                 "; using 1 (set it to a positive number of calls)");
+  }
+  workers_.reserve(static_cast<size_t>(max_workers_));
+  for (int i = 0; i < max_workers_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+InProcessExecutor::~InProcessExecutor() {
+  absl::Status drained = Drain(kDestructorGrace);
+  if (!drained.ok()) logger_.Warn(kComponent, "shutting down: ", drained.message());
+
+  std::vector<CallPtr> left;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, call] : in_flight_) left.push_back(call);
+    for (auto& call : left) EndEarlyLocked(*call, EndKind::kCancelled);
+  }
+  absl::Time now = absl::Now();
+  for (auto& call : left) {
+    DeliverOutcome(*call, absl::CancelledError(absl::StrCat(
+        "tool '", call->tool_name(), "' was cancelled because the connector is shutting down; retry on another "
+        "connector")), now);
+  }
+  left.clear();
+
+  // Joining needs every tool to return; a tool that ignores cancellation holds shutdown here, loudly.
+  // (Killing such a tool is what the out-of-process worker mode is for.)
+  {
+    absl::MutexLock lock(&mu_);
+    while (!mu_.AwaitWithTimeout(absl::Condition(this, &InProcessExecutor::WorkersFreeLocked),
+                                 kStuckReportInterval)) {
+      logger_.Warn(kComponent, "shutting down: waiting for ", abandoned_,
+                   " cancelled call(s) still inside their tools; the tools ignore cancellation");
+    }
+    stopping_ = true;
+  }
+  for (auto& worker : workers_) worker.join();
+}
+
+absl::StatusOr<CallLimits> InProcessExecutor::LimitsFor(const CallRequest& request, const Tool& tool) const {
+  CallLimits limits{default_inactivity_, default_max_duration_};
+  if (tool.descriptor().default_timeout > absl::ZeroDuration()) limits.inactivity = tool.descriptor().default_timeout;
+  if (request.inactivity_timeout.has_value()) {
+    if (*request.inactivity_timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "inactivity_timeout must be positive, got ", absl::FormatDuration(*request.inactivity_timeout),
+          "; omit it to use the tool's default"));
+    }
+    limits.inactivity = *request.inactivity_timeout;
+  }
+  if (request.max_duration.has_value()) {
+    if (*request.max_duration <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("max_duration must be positive, got ",
+                                                     absl::FormatDuration(*request.max_duration),
+                                                     "; omit it to use the executor's default"));
+    }
+    limits.max_duration = *request.max_duration;
+  }
+  return limits;
+}
+
+std::string InProcessExecutor::UnknownToolMessage(const std::string& name, const ToolRegistry* registry) const {
+  std::vector<std::string> names;
+  size_t total = registry != nullptr ? registry->tools().size() : 0;
+  for (size_t i = 0; i < total && i < kMaxToolsNamed; ++i) names.push_back(registry->tools()[i]->descriptor().name);
+  std::string list = names.empty() ? "none" : absl::StrJoin(names, ", ");
+  if (total > names.size()) absl::StrAppend(&list, ", and ", total - names.size(), " more");
+  return absl::StrCat("tool '", name, "' is not registered on this connector; registered tools: ", list,
+                      ". Check the tool name, or load the plugin that provides it");
+}
+
+std::string InProcessExecutor::OverloadedMessageLocked(const CallState& call) const {
+  std::string message = absl::StrCat("overloaded: ", busy_workers_, " calls running (", abandoned_,
+                                     " abandoned after timeout/cancel) and ", waiting_.size(), " queued");
+  if (busy_workers_ < max_workers_ && !call.tool().descriptor().concurrent) {
+    absl::StrAppend(&message, ", and tool '", call.tool_name(), "' runs one call at a time");
+  }
+  absl::StrAppend(&message, "; retry later or raise maxConcurrentCalls (", max_workers_, ") or maxQueuedCalls (",
+                  max_queued_, ")");
+  return message;
+}
+
+void InProcessExecutor::RejectInline(const std::string& call_id, CallCallbacks& callbacks, absl::Status status,
+                                     absl::Time start) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++failed_;
+    if (status.code() == absl::StatusCode::kResourceExhausted) ++rejected_overloaded_;
+  }
+  callbacks.on_complete(CallOutcome{call_id, std::move(status), absl::Now() - start});
+}
+
+void InProcessExecutor::Submit(CallRequest request, CallCallbacks callbacks) {
+  const absl::Time now = absl::Now();
+  if (!callbacks.on_complete) {
+    logger_.Error(kComponent, "call '", request.call_id, "' to tool '", request.tool,
+                  "' was dropped: Submit needs callbacks.on_complete");
+    return;
+  }
+  if (request.call_id.empty()) {
+    return RejectInline(request.call_id, callbacks,
+                        absl::InvalidArgumentError("call_id is empty; give every call a unique id"), now);
+  }
+  if (request.context.call_id.empty()) request.context.call_id = request.call_id;
+
+  // Resolved once: the call keeps this tool (and its plugin generation) even if a reload swaps the catalog.
+  std::shared_ptr<const ToolRegistry> registry = catalog_ != nullptr ? catalog_->Current() : nullptr;
+  std::shared_ptr<const Tool> tool = registry != nullptr ? registry->Find(request.tool) : nullptr;
+  if (tool == nullptr) {
+    return RejectInline(request.call_id, callbacks,
+                        absl::NotFoundError(UnknownToolMessage(request.tool, registry.get())), now);
+  }
+  absl::StatusOr<CallLimits> limits = LimitsFor(request, *tool);
+  if (!limits.ok()) return RejectInline(request.call_id, callbacks, limits.status(), now);
+
+  std::string call_id = request.call_id;
+  auto call = std::make_shared<CallState>(std::move(request), std::move(callbacks), std::move(tool), *limits, now);
+  absl::Status rejection;
+  {
+    absl::MutexLock lock(&mu_);
+    bool runnable_now = busy_workers_ < max_workers_ && RunnableLocked(*call);
+    if (draining_) {
+      rejection = absl::UnavailableError("connector is shutting down; retry on another connector");
+    } else if (in_flight_.contains(call_id)) {
+      rejection = absl::AlreadyExistsError(absl::StrCat(
+          "call id '", call_id, "' is already in flight on this connector; give every call a unique id"));
+    } else if (!runnable_now && waiting_.size() >= max_queued_) {
+      rejection = absl::ResourceExhaustedError(OverloadedMessageLocked(*call));
+      ++rejected_overloaded_;
+    }
+    if (!rejection.ok()) {
+      ++failed_;
+    } else {
+      in_flight_.emplace(call_id, call);
+      if (absl::Time deadline = call->NextDeadline(); deadline != absl::InfiniteFuture()) {
+        std::weak_ptr<CallState> weak = call;
+        call->watch_id = watchdog_.Schedule(deadline, [this, weak] { return CheckDeadline(weak); });
+      }
+      waiting_.push_back(call);
+      DispatchLocked();
+    }
+  }
+  if (!rejection.ok()) call->Deliver(std::move(rejection), absl::Now());
+}
+
+bool InProcessExecutor::RunnableLocked(const CallState& call) const {
+  return call.tool().descriptor().concurrent || !serial_busy_.contains(call.tool_name());
+}
+
+void InProcessExecutor::DispatchLocked() {
+  while (busy_workers_ < max_workers_) {
+    auto it = std::find_if(waiting_.begin(), waiting_.end(), [this](const CallPtr& c) { return RunnableLocked(*c); });
+    if (it == waiting_.end()) return;
+    CallPtr call = std::move(*it);
+    waiting_.erase(it);
+    call->phase = CallState::Phase::kDispatched;
+    // Serialized by name, across plugin generations too: the old and new version may share state on disk.
+    if (!call->tool().descriptor().concurrent) serial_busy_.insert(call->tool_name());
+    ++busy_workers_;
+    ready_.push_back(std::move(call));
+  }
+}
+
+void InProcessExecutor::ReleaseWorkerLocked(const CallState& call) {
+  --busy_workers_;
+  if (!call.tool().descriptor().concurrent) serial_busy_.erase(call.tool_name());
+}
+
+bool InProcessExecutor::EndEarlyLocked(CallState& call, EndKind kind) {
+  if (call.done) return false;
+  call.done = true;
+  call.done_at = absl::Now();
+  call.done_reason = kind == EndKind::kTimedOut ? "timed out" : "cancelled";
+  call.RequestCancel();
+  in_flight_.erase(call.id());
+  if (call.watch_id != 0) {
+    watchdog_.Cancel(call.watch_id);
+    call.watch_id = 0;
+  }
+  switch (call.phase) {
+    case CallState::Phase::kQueued: {
+      auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const CallPtr& c) { return c.get() == &call; });
+      if (it != waiting_.end()) waiting_.erase(it);
+      break;
+    }
+    case CallState::Phase::kDispatched:
+      break;  // its worker sees `done`, skips it and frees itself
+    case CallState::Phase::kRunning:
+      call.abandoned = true;
+      ++abandoned_;
+      break;
+  }
+  ++failed_;
+  ++(kind == EndKind::kTimedOut ? timed_out_ : cancelled_);
+  ++delivering_;
+  return true;
+}
+
+void InProcessExecutor::DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now) {
+  call.Deliver(std::move(result), now);
+  absl::MutexLock lock(&mu_);
+  --delivering_;
+}
+
+std::optional<absl::Time> InProcessExecutor::CheckDeadline(const std::weak_ptr<CallState>& weak) {
+  CallPtr call = weak.lock();
+  if (call == nullptr) return std::nullopt;
+  const absl::Time now = absl::Now();
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (call->done) return std::nullopt;
+    std::optional<Expiry> expiry = call->ExpiredAt(now);
+    if (!expiry.has_value()) return call->NextDeadline();  // progress moved the inactivity deadline
+    call->watch_id = 0;  // this entry ends with this check
+    status = call->TimeoutStatus(*expiry, call->phase == CallState::Phase::kRunning);
+    EndEarlyLocked(*call, EndKind::kTimedOut);
+  }
+  logger_.Info(kComponent, "call '", call->id(), "': ", status.message());
+  DeliverOutcome(*call, std::move(status), now);
+  return std::nullopt;
+}
+
+bool InProcessExecutor::Cancel(const std::string& call_id) {
+  CallPtr call;
+  bool started = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = in_flight_.find(call_id);
+    if (it == in_flight_.end()) return false;
+    call = it->second;
+    started = call->phase == CallState::Phase::kRunning;
+    EndEarlyLocked(*call, EndKind::kCancelled);
+  }
+  DeliverOutcome(*call, absl::CancelledError(absl::StrCat(
+      "call '", call_id, "' to tool '", call->tool_name(), "' was cancelled by the caller",
+      started ? "; the tool was told to stop" : " before it started")), absl::Now());
+  return true;
+}
+
+ExecutorStats InProcessExecutor::Stats() const {
+  absl::MutexLock lock(&mu_);
+  ExecutorStats s;
+  s.running = busy_workers_;
+  s.abandoned = abandoned_;
+  s.queued = static_cast<int64_t>(waiting_.size());
+  s.completed = completed_;
+  s.failed = failed_;
+  s.timed_out = timed_out_;
+  s.cancelled = cancelled_;
+  s.rejected_overloaded = rejected_overloaded_;
+  s.late_results = late_results_;
+  return s;
+}
+
+absl::Status InProcessExecutor::Drain(absl::Duration grace) {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  if (mu_.AwaitWithTimeout(absl::Condition(this, &InProcessExecutor::IdleLocked), grace)) return absl::OkStatus();
+  int64_t running = busy_workers_ - abandoned_;
+  return absl::DeadlineExceededError(absl::StrCat(
+      "drain did not finish within ", absl::FormatDuration(grace), ": ", in_flight_.size(),
+      " call(s) still in flight (", running, " running, ", waiting_.size(), " queued) and ", abandoned_,
+      " abandoned call(s) still inside their tools; give a longer grace or cancel them"));
+}
+
+void InProcessExecutor::WorkerLoop() {
+  for (;;) {
+    CallPtr call;
+    bool run = false;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &InProcessExecutor::HasWorkLocked));
+      if (ready_.empty()) return;  // stopping
+      call = std::move(ready_.front());
+      ready_.pop_front();
+      if (call->done) {  // cancelled or expired between dispatch and pick-up: never runs
+        ReleaseWorkerLocked(*call);
+        DispatchLocked();
+      } else {
+        call->phase = CallState::Phase::kRunning;
+        call->MarkStarted(absl::Now());
+        run = true;
+      }
+    }
+    if (run) RunCall(call);
+    // `call` is released here, outside the lock: it may hold the last reference to a plugin generation.
+  }
+}
+
+void InProcessExecutor::RunCall(const CallPtr& call) {
+  absl::StatusOr<ToolResult> result;
+  bool threw = true;
+  // Plugin tools never throw (the SDK catches at the ABI); a builtin might. The worker must survive it.
+  try {
+    result = call->tool().Invoke(call->request().arguments_json, call->request().context, *call);
+    threw = false;
+  } catch (const std::exception& e) {
+    result = absl::InternalError(absl::StrCat("tool '", call->tool_name(), "' threw an exception: ", e.what(),
+                                              "; tools must report failures as error results, not exceptions"));
+  } catch (...) {
+    result = absl::InternalError(absl::StrCat("tool '", call->tool_name(),
+                                              "' threw a non-standard exception; tools must report failures as "
+                                              "error results, not exceptions"));
+  }
+  if (threw) {
+    logger_.Error(kComponent, "call '", call->id(), "': ", result.status().message());
+  }
+  const absl::Time now = absl::Now();
+  bool late = false;
+  {
+    absl::MutexLock lock(&mu_);
+    ReleaseWorkerLocked(*call);
+    if (call->done) {
+      late = true;
+      --abandoned_;
+      ++late_results_;
+    } else {
+      call->done = true;
+      in_flight_.erase(call->id());
+      if (call->watch_id != 0) watchdog_.Cancel(call->watch_id);
+      call->watch_id = 0;
+      ++(result.ok() ? completed_ : failed_);
+      ++delivering_;
+    }
+    DispatchLocked();
+  }
+  if (late) {
+    LogLateResult(*call, result, now);
+  } else {
+    DeliverOutcome(*call, std::move(result), now);
+  }
+}
+
+void InProcessExecutor::LogLateResult(const CallState& call, const absl::StatusOr<ToolResult>& result,
+                                      absl::Time now) const {
+  const absl::Duration late_by = now - call.done_at;
+  logger_.Warn(kComponent, "late result dropped: call '", call.id(), "' to tool '", call.tool_name(),
+               "' returned ", Describe(result), " ", absl::FormatDuration(late_by), " after it was ",
+               call.done_reason, "; the caller already got its outcome",
+               late_by >= kSlowToStop ? ". The tool should poll cancellation more often" : "");
+}
+
+}  // namespace calls
+
+std::unique_ptr<Executor> NewInProcessExecutor(std::shared_ptr<ToolCatalog> catalog, ExecutorOptions options) {
+  return std::make_unique<calls::InProcessExecutor>(std::move(catalog), options);
+}
+
+}  // namespace edge::runtime

@@ -1,0 +1,107 @@
+// Tests for runtime/src/calls/deadline_watchdog.cc: ordering, rescheduling, cancellation, shutdown.
+#include "calls/deadline_watchdog.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+
+namespace edge::runtime::calls {
+namespace {
+
+constexpr absl::Duration kSafetyTimeout = absl::Seconds(10);
+
+// Records which entries fired, in order.
+class FiredLog {
+ public:
+  void Add(std::string name) {
+    absl::MutexLock lock(&mu_);
+    fired_.push_back(std::move(name));
+  }
+  bool WaitFor(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&] { return fired_.size() >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), kSafetyTimeout);
+  }
+  std::vector<std::string> fired() const {
+    absl::MutexLock lock(&mu_);
+    return fired_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::string> fired_;
+};
+
+TEST(DeadlineWatchdogTest, RunsChecksInDeadlineOrderNotScheduleOrder) {
+  DeadlineWatchdog dog;
+  FiredLog log;
+  const absl::Time now = absl::Now();
+  dog.Schedule(now + absl::Milliseconds(40), [&] { log.Add("late"); return std::nullopt; });
+  dog.Schedule(now + absl::Milliseconds(10), [&] { log.Add("early"); return std::nullopt; });
+  ASSERT_TRUE(log.WaitFor(2));
+  EXPECT_EQ(log.fired(), (std::vector<std::string>{"early", "late"}));
+  EXPECT_EQ(dog.size(), 0u);
+}
+
+TEST(DeadlineWatchdogTest, ACheckCanAskToRunAgainLater) {
+  DeadlineWatchdog dog;
+  FiredLog log;
+  int runs = 0;
+  dog.Schedule(absl::Now(), [&]() -> std::optional<absl::Time> {
+    bool again = ++runs < 3;  // before Add: the test reads `runs` once it sees the third entry
+    log.Add("run");
+    if (again) return absl::Now() + absl::Milliseconds(5);
+    return std::nullopt;
+  });
+  ASSERT_TRUE(log.WaitFor(3));
+  EXPECT_EQ(runs, 3);
+}
+
+TEST(DeadlineWatchdogTest, CancelledEntryNeverRuns) {
+  DeadlineWatchdog dog;
+  FiredLog log;
+  const absl::Time now = absl::Now();
+  uint64_t id = dog.Schedule(now + absl::Milliseconds(20), [&] { log.Add("cancelled"); return std::nullopt; });
+  dog.Schedule(now + absl::Milliseconds(40), [&] { log.Add("kept"); return std::nullopt; });
+  dog.Cancel(id);
+  dog.Cancel(12345);  // unknown ids are ignored
+  ASSERT_TRUE(log.WaitFor(1));
+  EXPECT_EQ(log.fired(), std::vector<std::string>{"kept"});
+}
+
+TEST(DeadlineWatchdogTest, CancelFromInsideTheRunningCheckStopsRescheduling) {
+  DeadlineWatchdog dog;
+  FiredLog log;
+  absl::Notification id_known;
+  uint64_t id = 0;
+  id = dog.Schedule(absl::Now(), [&]() -> std::optional<absl::Time> {
+    id_known.WaitForNotificationWithTimeout(kSafetyTimeout);
+    log.Add("self-cancelling");
+    dog.Cancel(id);
+    return absl::Now();  // would run again at once, before "after", if the Cancel were ignored
+  });
+  id_known.Notify();
+  dog.Schedule(absl::Now() + absl::Milliseconds(20), [&] { log.Add("after"); return std::nullopt; });
+  ASSERT_TRUE(log.WaitFor(2));
+  EXPECT_EQ(log.fired(), (std::vector<std::string>{"self-cancelling", "after"}));
+  EXPECT_EQ(dog.size(), 0u);
+}
+
+TEST(DeadlineWatchdogTest, DestroyingWithPendingEntriesDoesNotRunThem) {
+  bool ran = false;
+  {
+    DeadlineWatchdog dog;
+    dog.Schedule(absl::Now() + absl::Hours(1), [&] { ran = true; return std::nullopt; });
+    dog.Schedule(absl::InfiniteFuture(), [&] { ran = true; return std::nullopt; });
+    EXPECT_EQ(dog.size(), 2u);
+  }
+  EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace edge::runtime::calls
