@@ -202,12 +202,17 @@ class Tool {
 
   // Builds the C descriptor; its views point into this object, which lives until shutdown.
   void Freeze() {
-    examples_json_.clear();
+    // Built with push_back/append: GCC 12 reports a false -Wrestrict (PR 105651) for `str = "["` inlined here.
+    std::string joined;
     if (!examples_.empty()) {
-      examples_json_ = "[";
-      for (size_t i = 0; i < examples_.size(); ++i) examples_json_ += (i ? "," : "") + examples_[i];
-      examples_json_ += "]";
+      joined.push_back('[');
+      for (size_t i = 0; i < examples_.size(); ++i) {
+        if (i > 0) joined.push_back(',');
+        joined.append(examples_[i]);
+      }
+      joined.push_back(']');
     }
+    examples_json_ = std::move(joined);
     desc_ = edge_tool_descriptor_v1{};
     desc_.struct_size = sizeof(edge_tool_descriptor_v1);
     desc_.flags = concurrent_ ? EDGE_TOOL_FLAG_CONCURRENT : 0u;
