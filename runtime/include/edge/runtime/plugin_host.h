@@ -37,7 +37,7 @@ struct PluginLoadOptions {
 };
 
 // One loaded, initialised plugin instance. Its tools keep it alive: the library is shut down and unloaded
-// only when the last tool reference (including every in-flight call) is gone.
+// only when the last tool reference (including every in-flight call) is gone. It may outlive its PluginHost.
 class LoadedPlugin {
  public:
   virtual ~LoadedPlugin() = default;
@@ -58,7 +58,9 @@ class PluginHost {
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
 
-  // Loads one plugin file. Errors (FailedPrecondition/InvalidArgument/NotFound) name the file and the fix.
+  // Loads one plugin file (relative paths are made absolute). Errors name the file and the fix: NotFound (no
+  // such file), InvalidArgument (not ELF, bad descriptor or schema, bad config), FailedPrecondition (dlopen,
+  // entry symbol, ABI, init failure, path reuse), DataLoss (tampered content store entry). Thread-safe.
   absl::StatusOr<std::shared_ptr<LoadedPlugin>> Load(const std::filesystem::path& plugin_file,
                                                      const PluginLoadOptions& options = {});
 
