@@ -6,7 +6,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
+#include <optional>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -228,8 +230,68 @@ const rapidjson::Value* ValueAtPointer(const rapidjson::Value& root, std::string
   return p.IsValid() ? p.Get(root) : nullptr;
 }
 
+namespace {
+
+// Deeper documents are refused: validation recurses per level, and no real arguments or schema nest this far.
+constexpr int kMaxNestingDepth = 128;
+
+// The nesting depth of `root`, walked iteratively so a hostile document cannot exhaust the stack here.
+int NestingDepth(const rapidjson::Value& root) {
+  int deepest = 0;
+  std::vector<std::pair<const rapidjson::Value*, int>> pending{{&root, 1}};
+  while (!pending.empty()) {
+    auto [v, depth] = pending.back();
+    pending.pop_back();
+    deepest = std::max(deepest, depth);
+    if (depth > kMaxNestingDepth) break;
+    if (v->IsObject()) {
+      for (const auto& m : v->GetObject()) pending.emplace_back(&m.value, depth + 1);
+    } else if (v->IsArray()) {
+      for (const auto& e : v->GetArray()) pending.emplace_back(&e, depth + 1);
+    }
+  }
+  return deepest;
+}
+
+// A local "$ref" chain that returns to itself without any other keyword in between ({"$ref":"#"}, or a->b->a)
+// sends valijson's parser into unbounded recursion, so such schemas are refused up front. Recursion through
+// real structure ("items": {"$ref": "#"}) is fine and allowed.
+std::optional<std::string> FindRefAliasCycle(const rapidjson::Value& root) {
+  std::vector<const rapidjson::Value*> pending{&root};
+  while (!pending.empty()) {
+    const rapidjson::Value* v = pending.back();
+    pending.pop_back();
+    if (v->IsArray()) {
+      for (const auto& e : v->GetArray()) pending.push_back(&e);
+      continue;
+    }
+    if (!v->IsObject()) continue;
+    for (const auto& m : v->GetObject()) pending.push_back(&m.value);
+    std::vector<const rapidjson::Value*> chain{v};
+    const rapidjson::Value* node = v;
+    while (node->IsObject()) {
+      auto ref = node->FindMember("$ref");
+      if (ref == node->MemberEnd() || !ref->value.IsString()) break;
+      std::string_view target(ref->value.GetString(), ref->value.GetStringLength());
+      if (target.empty() || target[0] != '#') break;  // remote references are the parser's business
+      target.remove_prefix(1);
+      const rapidjson::Value* next = ValueAtPointer(root, target);
+      if (next == nullptr) break;
+      if (std::find(chain.begin(), chain.end(), next) != chain.end()) {
+        return std::string(ref->value.GetString(), ref->value.GetStringLength());
+      }
+      chain.push_back(next);
+      node = next;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::Status ParseJson(std::string_view text, rapidjson::Document& out) {
-  out.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  // Iterative parsing: a deeply nested document must not be able to overflow the stack.
+  out.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (out.HasParseError()) {
     return absl::InvalidArgumentError(
         absl::StrCat(rapidjson::GetParseError_En(out.GetParseError()), " at offset ", out.GetErrorOffset()));
@@ -248,6 +310,15 @@ absl::StatusOr<std::shared_ptr<const JsonSchema>> JsonSchema::Compile(std::strin
   if (!impl->document.IsObject()) {
     return absl::InvalidArgumentError(
         absl::StrCat("must be a JSON object (a JSON Schema), not ", TypeName(impl->document)));
+  }
+  if (NestingDepth(impl->document) > kMaxNestingDepth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nests deeper than ", kMaxNestingDepth, " levels: flatten it, or use definitions and $ref"));
+  }
+  if (auto cycle = FindRefAliasCycle(impl->document)) {
+    return absl::InvalidArgumentError(absl::StrCat("has a $ref cycle through \"", *cycle,
+                                                   "\" that never reaches a real schema: point the $ref at a schema "
+                                                   "that constrains something (e.g. via \"items\" or \"properties\")"));
   }
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
@@ -294,6 +365,9 @@ absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view a
   };
   if (absl::Status s = ParseJson(args_json, parsed); !s.ok()) {
     return fail("", absl::StrCat("arguments are not valid JSON: ", s.message()));
+  }
+  if (NestingDepth(parsed) > kMaxNestingDepth) {
+    return fail("", absl::StrCat("arguments nest deeper than ", kMaxNestingDepth, " levels"));
   }
   if (!parsed.IsObject()) {
     return fail("", absl::StrCat("arguments must be a JSON object, got ", TypeName(parsed),

@@ -47,6 +47,41 @@ TEST(SchemaTest, CompileRejectsBrokenSchemas) {
   EXPECT_EQ(Compiled(kEchoSchema)->root_type(), "object");
 }
 
+TEST(SchemaTest, CompileRefusesRefCyclesThatWouldRecurseForever) {
+  // Found by tests/fuzz/schema_fuzz.cc: these used to crash the host inside valijson's parser.
+  for (const char* schema : {R"({"$ref":"#"})",
+                             R"({"definitions":{"x":{"$ref":"#/definitions/y"},"y":{"$ref":"#/definitions/x"}},)"
+                             R"("$ref":"#/definitions/x"})"}) {
+    auto compiled = JsonSchema::Compile(schema);
+    ASSERT_FALSE(compiled.ok()) << schema;
+    EXPECT_THAT(std::string(compiled.status().message()), HasSubstr("$ref cycle")) << schema;
+  }
+  // Recursion through real structure stays allowed.
+  auto tree = Compiled(R"({"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#"}}}})");
+  ASSERT_NE(tree, nullptr);
+  rapidjson::Document doc;
+  doc.Parse(R"({"children":[{"children":[]},{"children":[{"children":"no"}]}]})");
+  auto violation = tree->Check(doc);
+  ASSERT_TRUE(violation.has_value());
+  EXPECT_EQ(violation->pointer, "/children/1/children/0/children");
+}
+
+TEST(SchemaTest, RefusesDocumentsNestedTooDeep) {
+  std::string deep_schema;
+  for (int i = 0; i < 200; ++i) deep_schema += R"({"items":)";
+  deep_schema += "{}" + std::string(200, '}');
+  auto compiled = JsonSchema::Compile(deep_schema);
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_THAT(std::string(compiled.status().message()), HasSubstr("nests deeper than 128 levels"));
+
+  auto schema = Compiled(kEchoSchema);
+  rapidjson::Document parsed;
+  std::string deep_args = R"({"text":"x","tags":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  absl::Status s = ParseAndValidateArguments("echo", deep_args, schema.get(), parsed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("arguments nest deeper than 128 levels"));
+}
+
 TEST(SchemaTest, ViolationsNameTheFieldAndTheReason) {
   EXPECT_EQ(Violation(R"({"text":"x","repeat":0})"),
             "invalid params for tool 'echo': /repeat: value 0 is less than minimum 1");
