@@ -47,11 +47,10 @@ class Json {
   // Parses JSON text; throws ToolError naming the parse error.
   static Json parse(std::string_view text) {
     Json j;
-    j.doc_.Parse<rapidjson::kParseStopWhenDoneFlag>(text.data(), text.size());
-    if (j.doc_.HasParseError() || !OnlyWhitespaceAfter(text, j.doc_.GetErrorOffset(), j.doc_)) {
-      throw ToolError(std::string("invalid JSON: ") +
-                      (j.doc_.HasParseError() ? rapidjson::GetParseError_En(j.doc_.GetParseError())
-                                              : "trailing content after the value"));
+    // Without kParseStopWhenDoneFlag RapidJSON itself rejects trailing content ("root must not be followed").
+    j.doc_.Parse(text.data(), text.size());
+    if (j.doc_.HasParseError()) {
+      throw ToolError(std::string("invalid JSON: ") + rapidjson::GetParseError_En(j.doc_.GetParseError()));
     }
     return j;
   }
@@ -93,14 +92,6 @@ class Json {
   rapidjson::Document& document() { return doc_; }
 
  private:
-  static bool OnlyWhitespaceAfter(std::string_view text, size_t offset, const rapidjson::Document& d) {
-    if (d.HasParseError()) return false;
-    for (size_t i = offset; i < text.size(); ++i) {
-      char c = text[i];
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
-    }
-    return true;
-  }
   using Alloc = rapidjson::Document::AllocatorType;
   static rapidjson::Value ToValue(const Json& j, Alloc& a) { return rapidjson::Value(j.doc_, a); }
   static rapidjson::Value ToValue(Json&& j, Alloc& a) { return rapidjson::Value(j.doc_, a); }
