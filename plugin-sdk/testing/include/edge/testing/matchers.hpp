@@ -31,17 +31,21 @@ namespace edge::testing {
 
 // The canonical code a host maps an edge_status to (unknown codes count as internal, per the ABI).
 inline absl::StatusCode StatusCodeFromEdge(edge_status s) {
+  // The same mapping as the real host (docs/plugin-abi.md section 8), so FakeHost tests agree with production.
+  // One exception: FakeHost reports a tool name it cannot resolve as TOOL_NOT_FOUND, which the real runtime
+  // reports (from the executor) as NotFound.
   switch (s) {
     case EDGE_STATUS_OK: return absl::StatusCode::kOk;
     case EDGE_STATUS_INVALID_ARGUMENT: return absl::StatusCode::kInvalidArgument;
-    case EDGE_STATUS_TOOL_NOT_FOUND: return absl::StatusCode::kNotFound;
     case EDGE_STATUS_CANCELLED: return absl::StatusCode::kCancelled;
-    case EDGE_STATUS_OUT_OF_MEMORY:
-    case EDGE_STATUS_RESULT_TOO_LARGE: return absl::StatusCode::kResourceExhausted;
+    case EDGE_STATUS_TOOL_NOT_FOUND: return absl::StatusCode::kNotFound;
     case EDGE_STATUS_UNSUPPORTED_ABI:
     case EDGE_STATUS_INIT_FAILED:
-    case EDGE_STATUS_BAD_STATE: return absl::StatusCode::kFailedPrecondition;
-    default: return absl::StatusCode::kInternal;
+    case EDGE_STATUS_INTERNAL:
+    case EDGE_STATUS_OUT_OF_MEMORY:
+    case EDGE_STATUS_RESULT_TOO_LARGE:
+    case EDGE_STATUS_BAD_STATE: return absl::StatusCode::kInternal;
+    default: return absl::StatusCode::kUnknown;
   }
 }
 
