@@ -28,3 +28,31 @@ function(edge_add_tool_plugin target)
     "LINKER:--version-script=${_EDGE_PLUGIN_SDK_HELPERS_DIR}/edge_plugin.map"
     "LINKER:--no-undefined")
 endfunction()
+
+# edge_add_tool_plugin_test(<test> PLUGIN <plugin target> SOURCES <src>... [LIBRARIES <lib>...] [LABELS <label>...])
+#
+# A GoogleTest executable for a plugin's tests, built only when the testing package (EdgePluginSdk::testing,
+# edge/testing.hpp) is available, so a plugin project still builds without GoogleTest. EDGE_PLUGIN_FILE is the
+# built plugin's path, for edge::testing::PluginUnderTest; list the plugin's own sources in SOURCES too to drive
+# it through edge::testing::FakeHost without dlopen.
+function(edge_add_tool_plugin_test test)
+  cmake_parse_arguments(ARG "" "PLUGIN" "SOURCES;LIBRARIES;LABELS" ${ARGN})
+  if(NOT TARGET EdgePluginSdk::testing)
+    return()
+  endif()
+  if(NOT ARG_PLUGIN OR NOT ARG_SOURCES)
+    message(FATAL_ERROR "edge_add_tool_plugin_test(${test}): PLUGIN and SOURCES are required")
+  endif()
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS plugin)
+  endif()
+  enable_testing()
+  include(GoogleTest)
+  add_executable(${test} ${ARG_SOURCES})
+  target_link_libraries(${test} PRIVATE EdgePluginSdk::testing GTest::gtest_main ${ARG_LIBRARIES})
+  target_compile_definitions(${test} PRIVATE EDGE_PLUGIN_FILE="$<TARGET_FILE:${ARG_PLUGIN}>")
+  set_target_properties(${test} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
+  add_dependencies(${test} ${ARG_PLUGIN})
+  string(REPLACE ";" "\\;" labels "${ARG_LABELS}")
+  gtest_discover_tests(${test} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${labels}")
+endfunction()

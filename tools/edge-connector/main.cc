@@ -4,10 +4,16 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "commands/commands.h"
 #include "edge/plugin.h"
 
 int main(int argc, char** argv) {
+#ifdef NDEBUG
+  // Debian builds Abseil with lock-order (deadlock) detection on; it costs ~15% of an in-process call
+  // (docs/performance.md). Debug builds keep it, so lock-order bugs still surface in development.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   CLI::App app("edge-connector: hosts tool plugins and runs tool calls for AI agents.", "edge-connector");
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", std::string("edge-connector ") + EDGE_CONNECTOR_VERSION + " (plugin ABI " +
