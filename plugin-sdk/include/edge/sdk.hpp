@@ -259,7 +259,8 @@ class Plugin : public Logger {
   // This plugin's configuration object from the connector config ({} when none).
   const Json& config() const { return config_; }
   // Typed access to the configuration, with the same error messages as call arguments.
-  Args config_args() const { return Args(config_text_ = config_.dump()); }
+  // The text is kept for the plugin's lifetime, so every Args returned here stays valid.
+  Args config_args() const { return Args(config_text_); }
   const std::string& plugin_path() const { return plugin_path_; }
   const std::string& data_dir() const { return data_dir_; }
   // Registers cleanup to run at shutdown (in reverse order), before the library is unloaded.
@@ -270,7 +271,7 @@ class Plugin : public Logger {
   friend struct Exports;
 
   Json config_;
-  mutable std::string config_text_;
+  std::string config_text_ = config_.dump();
   std::string plugin_path_, data_dir_;
   std::vector<std::unique_ptr<Tool>> tools_;
   std::vector<std::function<void(edge_shutdown_reason)>> shutdown_hooks_;
