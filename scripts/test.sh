@@ -65,7 +65,7 @@ ctest_log=$(mktemp)
 trap 'rm -f "$ctest_log"; [[ -n "${OOT_DIR:-}" ]] && rm -rf "$OOT_DIR"' EXIT
 set +e
 # The ci test preset's settings (output on failure, 300 s per test), on BUILD_DIR.
-ctest --test-dir "$BUILD_DIR" -j "${JOBS}" --output-on-failure --timeout 300 2>&1 | tee "$ctest_log"
+ctest --test-dir "$BUILD_DIR" -j "${JOBS}" --output-on-failure --timeout 300 --no-tests=error 2>&1 | tee "$ctest_log"
 ctest_rc=${PIPESTATUS[0]}
 set -e
 # ctest ends with e.g. "97% tests passed, 1 tests failed out of 40" (or "No tests were found!!!").
@@ -122,7 +122,7 @@ sysinfo_tests_out_of_tree() {
   cmake -S "$ROOT/examples/sysinfo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null &&
     cmake --build "$build" -j "${JOBS}" &&
-    ctest --test-dir "$build" -j "${JOBS}" --output-on-failure --timeout 120
+    ctest --test-dir "$build" -j "${JOBS}" --output-on-failure --timeout 120 --no-tests=error
 }
 
 check sdk-install install_sdk

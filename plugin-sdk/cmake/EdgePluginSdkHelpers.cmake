@@ -35,7 +35,15 @@ endfunction()
 # edge/testing.hpp) is available, so a plugin project still builds without GoogleTest. EDGE_PLUGIN_FILE is the
 # built plugin's path, for edge::testing::PluginUnderTest; list the plugin's own sources in SOURCES too to drive
 # it through edge::testing::FakeHost without dlopen.
-function(edge_add_tool_plugin_test test)
+# A macro, so enable_testing() runs in the caller's directory scope (inside a function it has no effect).
+macro(edge_add_tool_plugin_test)
+  if(TARGET EdgePluginSdk::testing)
+    enable_testing()
+  endif()
+  _edge_add_tool_plugin_test(${ARGV})
+endmacro()
+
+function(_edge_add_tool_plugin_test test)
   cmake_parse_arguments(ARG "" "PLUGIN" "SOURCES;LIBRARIES;LABELS" ${ARGN})
   if(NOT TARGET EdgePluginSdk::testing)
     return()
@@ -46,7 +54,6 @@ function(edge_add_tool_plugin_test test)
   if(NOT ARG_LABELS)
     set(ARG_LABELS plugin)
   endif()
-  enable_testing()
   include(GoogleTest)
   add_executable(${test} ${ARG_SOURCES})
   target_link_libraries(${test} PRIVATE EdgePluginSdk::testing GTest::gtest_main ${ARG_LIBRARIES})
