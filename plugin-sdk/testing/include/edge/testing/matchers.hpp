@@ -117,31 +117,6 @@ class ToolOkMatcher {
   void DescribeNegationTo(std::ostream* os) const { *os << "is not a successful tool result"; }
 };
 
-class ToolErrorMatcher {
- public:
-  explicit ToolErrorMatcher(::testing::Matcher<const std::string&> text) : text_(std::move(text)) {}
-  template <typename T>
-  bool MatchAndExplain(const T& value, ::testing::MatchResultListener* listener) const {
-    ResultView v = View(value);
-    if (v.code != absl::StatusCode::kOk || !v.is_error) {
-      *listener << "which is " << v.Kind();
-      return false;
-    }
-    return text_.MatchAndExplain(v.JoinedText(), listener);
-  }
-  void DescribeTo(std::ostream* os) const {
-    *os << "is a tool error (isError) whose text ";
-    text_.DescribeTo(os);
-  }
-  void DescribeNegationTo(std::ostream* os) const {
-    *os << "is not a tool error whose text ";
-    text_.DescribeTo(os);
-  }
-
- private:
-  ::testing::Matcher<const std::string&> text_;
-};
-
 class HostErrorMatcher {
  public:
   HostErrorMatcher(absl::StatusCode code, ::testing::Matcher<const std::string&> message)
@@ -168,29 +143,32 @@ class HostErrorMatcher {
   ::testing::Matcher<const std::string&> message_;
 };
 
+// Matches a result's joined text; with require_error, only a tool error (isError) result.
 class TextMatcher {
  public:
-  explicit TextMatcher(::testing::Matcher<const std::string&> text) : text_(std::move(text)) {}
+  TextMatcher(::testing::Matcher<const std::string&> text, bool require_error)
+      : text_(std::move(text)), require_error_(require_error) {}
   template <typename T>
   bool MatchAndExplain(const T& value, ::testing::MatchResultListener* listener) const {
     ResultView v = View(value);
-    if (v.code != absl::StatusCode::kOk) {
+    if (v.code != absl::StatusCode::kOk || (require_error_ && !v.is_error)) {
       *listener << "which is " << v.Kind();
       return false;
     }
     return text_.MatchAndExplain(v.JoinedText(), listener);
   }
   void DescribeTo(std::ostream* os) const {
-    *os << "is a result whose text ";
+    *os << (require_error_ ? "is a tool error (isError) whose text " : "is a result whose text ");
     text_.DescribeTo(os);
   }
   void DescribeNegationTo(std::ostream* os) const {
-    *os << "is not a result whose text ";
+    *os << (require_error_ ? "is not a tool error whose text " : "is not a result whose text ");
     text_.DescribeTo(os);
   }
 
  private:
   ::testing::Matcher<const std::string&> text_;
+  bool require_error_;
 };
 
 }  // namespace internal
@@ -200,9 +178,9 @@ inline ::testing::PolymorphicMatcher<internal::ToolOkMatcher> IsToolOk() {
   return ::testing::MakePolymorphicMatcher(internal::ToolOkMatcher());
 }
 // A tool-level error (MCP isError); `text` matches the joined text content.
-inline ::testing::PolymorphicMatcher<internal::ToolErrorMatcher> IsToolError(
+inline ::testing::PolymorphicMatcher<internal::TextMatcher> IsToolError(
     ::testing::Matcher<const std::string&> text = ::testing::_) {
-  return ::testing::MakePolymorphicMatcher(internal::ToolErrorMatcher(std::move(text)));
+  return ::testing::MakePolymorphicMatcher(internal::TextMatcher(std::move(text), /*require_error=*/true));
 }
 // A host-level failure with `code` (e.g. kCancelled, kDeadlineExceeded, kInvalidArgument).
 inline ::testing::PolymorphicMatcher<internal::HostErrorMatcher> IsHostError(
@@ -211,7 +189,7 @@ inline ::testing::PolymorphicMatcher<internal::HostErrorMatcher> IsHostError(
 }
 // A result (error or not) whose joined text content matches.
 inline ::testing::PolymorphicMatcher<internal::TextMatcher> HasText(::testing::Matcher<const std::string&> text) {
-  return ::testing::MakePolymorphicMatcher(internal::TextMatcher(std::move(text)));
+  return ::testing::MakePolymorphicMatcher(internal::TextMatcher(std::move(text), /*require_error=*/false));
 }
 
 // structuredContent, parsed. Records a test failure (and returns a null document) when there is none.
