@@ -1,6 +1,8 @@
 # Every external dependency, found the way that works on Debian 12 (see ../shared/docs/stack-notes.md §2).
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
+# libwebsockets' CMake target `websockets` is the static .a; pkg-config gives the shared library.
+pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets>=4.1)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Boost 1.74 REQUIRED)  # Boost.DLL is header-only with BOOST_DLL_USE_STD_FS
 find_package(absl CONFIG REQUIRED)
