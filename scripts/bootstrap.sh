@@ -8,7 +8,7 @@ PACKAGES=(
   libwebsockets-dev libssl-dev libsimdjson-dev libboost-dev libcurl4-openssl-dev
   libarchive-dev libabsl-dev libsqlite3-dev sqlite3 libvalijson-dev rapidjson-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  curl python3
+  curl python3 openssl  # openssl: the TLS tests make their own CA and server certificate
 )
 
 missing=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job at this stage: builds everything, then shows the plugin SDK flow with the edge-connector CLI:
+# The plugin SDK walkthrough (no platform needed): builds everything, then shows the SDK flow with the CLI:
 #   - lists the tools of every example plugin          (edge-connector test --plugin P --list)
 #   - calls some of them                               (edge-connector test --plugin P --tool NAME --args JSON)
 #   - runs the conformance checks on every example     (edge-connector test --plugin P --check)
@@ -22,7 +22,7 @@ cmake --build "${BUILD_DIR}" -j "${JOBS}"
 
 CLI="${BUILD_DIR}/bin/edge-connector"
 PLUGINS="${BUILD_DIR}/plugins"
-[[ -x "$CLI" ]] || { echo "demo.sh: $CLI was not built; check the build output above" >&2; exit 1; }
+[[ -x "$CLI" ]] || { echo "sdk-demo.sh: $CLI was not built; check the build output above" >&2; exit 1; }
 
 WORK=$(mktemp -d)
 HTTP_PID=""
@@ -77,7 +77,7 @@ expect_exit() {  # expect_exit CODE WHY COMMAND...: prints and runs a command th
   "$@" || rc=$?
   echo "(exit code ${rc}: ${why})"
   if [[ $rc -ne $want ]]; then
-    echo "demo.sh: expected exit code ${want}" >&2
+    echo "sdk-demo.sh: expected exit code ${want}" >&2
     exit 1
   fi
 }
@@ -96,7 +96,7 @@ edge_test() {  # edge_test PLUGIN_NAME ARGS...: `edge-connector test` on build/<
 shopt -s nullglob
 plugins=("$PLUGINS"/*.so)
 if ((${#plugins[@]} == 0)); then
-  echo "demo.sh: no plugins in $PLUGINS; the examples did not build" >&2
+  echo "sdk-demo.sh: no plugins in $PLUGINS; the examples did not build" >&2
   exit 1
 fi
 
@@ -154,4 +154,4 @@ for so in "${plugins[@]}"; do
 done
 
 echo
-echo "demo.sh: done: ${#plugins[@]} plugins listed, called and checked"
+echo "sdk-demo.sh: done: ${#plugins[@]} plugins listed, called and checked"

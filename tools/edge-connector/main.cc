@@ -23,7 +23,12 @@ int main(int argc, char** argv) {
              "64 usage error, 130 interrupted.");
 
   edge::cli::CommandRun run;
+  edge::cli::AddRunCommand(app, &run);
   edge::cli::AddTestCommand(app, &run);
+  edge::cli::AddCallCommand(app, &run);
+  edge::cli::AddStatusCommand(app, &run);
+  edge::cli::AddAuthCommand(app, &run);
+  edge::cli::AddConfigCommand(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -22,12 +22,18 @@ enum ExitCode : int {
   kExitCallError = 2,    // host-level call error: invalid params, timeout, cancelled, tool not found...
   kExitLoadError = 3,    // the plugin failed to load
   kExitUsage = 64,       // bad command line (EX_USAGE)
+  kExitConfig = 78,      // invalid configuration (EX_CONFIG)
   kExitInterrupted = 130,  // Ctrl-C
 };
 
 using CommandRun = std::function<int()>;
 
 void AddTestCommand(CLI::App& root, CommandRun* run);
+void AddRunCommand(CLI::App& root, CommandRun* run);     // run: the daemon (commands/run_command.cc)
+void AddAuthCommand(CLI::App& root, CommandRun* run);    // auth --token (commands/auth_command.cc)
+void AddConfigCommand(CLI::App& root, CommandRun* run);  // config check (commands/config_command.cc)
+void AddStatusCommand(CLI::App& root, CommandRun* run);  // status: the local /statusz (commands/status_command.cc)
+void AddCallCommand(CLI::App& root, CommandRun* run);    // call: a tool through the platform API (call_command.cc)
 
 }  // namespace edge::cli
 

@@ -1,0 +1,307 @@
+// edge_link_bench: the link and end-to-end figures of docs/performance.md, in one run.
+//
+//   floor       a bare lws echo client answering the driver: the transport's own round trip
+//   connector   a real `edge-connector run` answering tool.invoke for the echo plugin, driven directly
+//   platform    REST calls through a real `edge-platform` to a real connector (1 and 64 in flight)
+//   process     the connector's start-to-healthy time and idle RSS
+//
+// Each scenario runs `--repetitions` times; the tables show the median run. `--smoke` runs tiny counts and only
+// checks that every phase completes (the ctest `bench.link_smoke`).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "driver_server.h"
+#include "processes.h"
+
+namespace edge::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+struct Options {
+  std::string connector = EDGE_CONNECTOR_BIN;
+  std::string platform = EDGE_PLATFORM_BIN;
+  std::string echo_plugin = EDGE_ECHO_PLUGIN;
+  int latency_calls = 20000;
+  int throughput_calls = 100000;
+  int platform_calls = 3000;
+  int repetitions = 3;
+  bool smoke = false;
+};
+
+struct Figures {
+  double p50 = 0, p99 = 0, per_second = 0;
+  int64_t errors = 0;
+  size_t answered = 0;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+Figures Summarize(const RoundResult& r) {
+  Figures f;
+  f.p50 = Percentile(r.latencies_us, 0.50);
+  f.p99 = Percentile(r.latencies_us, 0.99);
+  f.per_second = r.seconds > 0 ? static_cast<double>(r.latencies_us.size()) / r.seconds : 0;
+  f.errors = r.errors;
+  f.answered = r.latencies_us.size();
+  return f;
+}
+
+Figures Median(std::vector<Figures> runs, double Figures::*key) {
+  std::sort(runs.begin(), runs.end(), [key](const Figures& a, const Figures& b) { return a.*key < b.*key; });
+  return runs[runs.size() / 2];
+}
+
+const char kEchoArgs[] = R"({"text":"hello from the benchmark driver, a typical small argument"})";
+
+// One driver round pair against whatever peer is connected: latency (1 in flight) and throughput (64).
+void DriveRounds(DriverServer& server, const Options& o, std::vector<Figures>* latency,
+                 std::vector<Figures>* throughput) {
+  server.Run(o.smoke ? 20 : 1000, 1, "echo", kEchoArgs);  // warm-up
+  latency->push_back(Summarize(server.Run(o.latency_calls, 1, "echo", kEchoArgs)));
+  throughput->push_back(Summarize(server.Run(o.throughput_calls, 64, "echo", kEchoArgs)));
+}
+
+bool Floor(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
+  DriverServer server;
+  pid_t child = fork();
+  if (child == 0) _exit(RunEchoClient(server.port()));
+  bool ok = server.WaitPeer(milliseconds(10000), /*protocol_peer=*/false);
+  if (ok) DriveRounds(server, o, latency, throughput);
+  kill(child, SIGTERM);
+  waitpid(child, nullptr, 0);
+  return ok;
+}
+
+std::string WriteInstall(const std::string& root, const std::string& rpc_url, const std::string& api_url,
+                         const std::string& echo_plugin) {
+  fs::create_directories(root + "/impl");
+  fs::copy_file(echo_plugin, root + "/impl/echo.so", fs::copy_options::overwrite_existing);
+  std::ofstream(root + "/config.json") << "{\"toolRpcUrl\":\"" << rpc_url << "\",\"platformApiUrl\":\"" << api_url
+                                       << "\",\"healthHost\":\"127.0.0.1\",\"healthPort\":0,"
+                                          "\"customImplementationsPath\":\"" << root << "/impl\"}";
+  return root;
+}
+
+bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
+  DriverServer server;
+  std::string root = TempDir();
+  WriteInstall(root, "ws://127.0.0.1:" + std::to_string(server.port()) + "/", "http://127.0.0.1:9/",
+               o.echo_plugin);
+  bool ok = false;
+  {
+    Child connector({o.connector, "run", "--install-dir", root, "--log-level", "warn"},
+                    {{"DEPLOYMENT_ID", "dep_bench"}, {"DEPLOYMENT_SECRET", "bench-secret"}}, root + "/connector.log");
+    ok = server.WaitPeer(milliseconds(20000), /*protocol_peer=*/true);
+    if (ok) DriveRounds(server, o, latency, throughput);
+    else std::fprintf(stderr, "connector did not register with the driver; see %s/connector.log\n", root.c_str());
+  }
+  if (ok) fs::remove_all(root);
+  return ok;
+}
+
+struct PlatformRun {
+  Figures latency, throughput;
+  double start_to_healthy_ms = 0;
+  int64_t idle_rss = 0;
+  bool ok = false;
+};
+
+PlatformRun ThroughPlatform(const Options& o) {
+  PlatformRun run;
+  std::string root = TempDir();
+  std::string data = root + "/platform";
+  fs::create_directories(data);
+  Child platform({o.platform, "serve", "--data-dir", data, "--api-listen", "127.0.0.1:0", "--rpc-listen",
+                  "127.0.0.1:0", "--log-level", "warn"},
+                 {}, root + "/platform.log");
+  std::string line = platform.WaitLine("edge-platform listening", milliseconds(20000));
+  size_t api_at = line.find("api="), rpc_at = line.find(" rpc=");
+  if (api_at == std::string::npos || rpc_at == std::string::npos) {
+    std::fprintf(stderr, "edge-platform did not start; see %s/platform.log\n", root.c_str());
+    return run;
+  }
+  const std::string api = line.substr(api_at + 4, rpc_at - api_at - 4);
+  const std::string rpc = line.substr(rpc_at + 5);
+  const std::string admin_prefix = data;
+  auto admin = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {o.platform, "admin", "--data-dir", data};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunOutput(argv);
+  };
+  std::string org = admin({"create-org", "--name", "bench"});
+  std::string token = admin({"issue-token", "--org", org, "--role", "admin", "--ttl", "3600"});
+  std::string dep = admin({"create-deployment", "--org", org, "--name", "bench", "--json"});
+  auto field = [&](const std::string& key) {
+    size_t at = dep.find("\"" + key + "\":\"");
+    if (at == std::string::npos) return std::string();
+    at += key.size() + 4;
+    return dep.substr(at, dep.find('"', at) - at);
+  };
+  WriteInstall(root + "/connector", rpc, api, o.echo_plugin);
+  const auto spawned = std::chrono::steady_clock::now();
+  Child connector({o.connector, "run", "--install-dir", root + "/connector", "--log-level", "info"},
+                  {{"DEPLOYMENT_ID", field("id")}, {"DEPLOYMENT_SECRET", field("secret")}},
+                  root + "/connector/connector.log");
+  std::string health = connector.WaitLine("health server on http://", milliseconds(20000));
+  size_t url_at = health.find("http://");
+  if (url_at == std::string::npos) {
+    std::fprintf(stderr, "connector did not start; see %s/connector/connector.log\n", root.c_str());
+    return run;
+  }
+  std::string health_url = health.substr(url_at, health.find(' ', url_at) - url_at);
+  HttpClient probe;
+  std::string body;
+  while (probe.Get(health_url + "/healthz", &body) != 200) {
+    if (std::chrono::steady_clock::now() - spawned > std::chrono::seconds(20)) return run;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  run.start_to_healthy_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - spawned).count();
+  std::this_thread::sleep_for(milliseconds(o.smoke ? 100 : 1000));
+  run.idle_rss = connector.RssBytes();
+
+  const std::string url = api + "/api/v1/tools/echo/invoke";
+  const std::string request = std::string("{\"arguments\":") + kEchoArgs + "}";
+  HttpClient client;
+  std::string response;
+  for (int i = 0; i < (o.smoke ? 10 : 200); ++i) client.Post(url, request, token, &response);  // warm-up
+  RoundResult one;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < o.platform_calls; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (client.Post(url, request, token, &response) != 200) ++one.errors;
+    one.latencies_us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  one.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.latency = Summarize(one);
+
+  // 64 in flight: 64 clients, each with its own keep-alive connection.
+  std::atomic<int64_t> errors{0};
+  const int per_client = std::max(1, o.platform_calls * 2 / 64);
+  std::vector<std::thread> clients;
+  const auto t64 = std::chrono::steady_clock::now();
+  for (int c = 0; c < 64; ++c) {
+    clients.emplace_back([&] {
+      HttpClient mine;
+      std::string r;
+      for (int i = 0; i < per_client; ++i) {
+        if (mine.Post(url, request, token, &r) != 200) errors.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t64).count();
+  run.throughput.per_second = 64.0 * per_client / seconds;
+  run.throughput.errors = errors.load();
+  run.ok = run.latency.errors == 0 && run.throughput.errors == 0;
+  if (run.ok) fs::remove_all(root);
+  return run;
+}
+
+void PrintRow(const char* name, const Figures& f) {
+  std::printf("| %-44s | %9.1f | %9.1f | %10.0f |\n", name, f.p50, f.p99, f.per_second);
+}
+
+}  // namespace
+}  // namespace edge::bench
+
+int main(int argc, char** argv) {
+  using namespace edge::bench;
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](int* out) {
+      if (i + 1 < argc) *out = std::atoi(argv[++i]);
+    };
+    if (a == "--smoke") {
+      o.smoke = true;
+      o.latency_calls = 50;
+      o.throughput_calls = 200;
+      o.platform_calls = 64;
+      o.repetitions = 1;
+    } else if (a == "--repetitions") {
+      value(&o.repetitions);
+    } else if (a == "--latency-calls") {
+      value(&o.latency_calls);
+    } else if (a == "--throughput-calls") {
+      value(&o.throughput_calls);
+    } else if (a == "--platform-calls") {
+      value(&o.platform_calls);
+    } else {
+      std::fprintf(stderr,
+                   "usage: edge_link_bench [--smoke] [--repetitions N] [--latency-calls N] [--throughput-calls N] "
+                   "[--platform-calls N]\n");
+      return 64;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  std::vector<Figures> floor_lat, floor_tp, conn_lat, conn_tp;
+  std::vector<PlatformRun> platform_runs;
+  bool ok = true;
+  for (int r = 0; r < o.repetitions; ++r) {
+    ok = Floor(o, &floor_lat, &floor_tp) && ok;
+    ok = Connector(o, &conn_lat, &conn_tp) && ok;
+    platform_runs.push_back(ThroughPlatform(o));
+    ok = platform_runs.back().ok && ok;
+  }
+  if (!ok || floor_lat.empty() || conn_lat.empty()) {
+    std::fprintf(stderr, "edge_link_bench: a phase failed (see the messages above)\n");
+    return 1;
+  }
+  auto by = [](std::vector<Figures> v, double Figures::*key) { return Median(std::move(v), key); };
+  std::vector<Figures> plat_lat, plat_tp;
+  std::vector<double> healthy, rss;
+  for (const auto& p : platform_runs) {
+    plat_lat.push_back(p.latency);
+    plat_tp.push_back(p.throughput);
+    healthy.push_back(p.start_to_healthy_ms);
+    rss.push_back(static_cast<double>(p.idle_rss));
+  }
+  const Figures fl = by(floor_lat, &Figures::p50), ft = by(floor_tp, &Figures::per_second);
+  const Figures cl = by(conn_lat, &Figures::p50), ct = by(conn_tp, &Figures::per_second);
+  const Figures pl = by(plat_lat, &Figures::p50), pt = by(plat_tp, &Figures::per_second);
+  std::printf("edge_link_bench: %d repetition(s), median run; echo tool, %zu-byte arguments\n\n", o.repetitions,
+              sizeof(kEchoArgs) - 1);
+  std::printf("| %-44s | %9s | %9s | %10s |\n", "scenario", "p50 µs", "p99 µs", "calls/s");
+  std::printf("|%s|%s|%s|%s|\n", std::string(46, '-').c_str(), std::string(11, '-').c_str(),
+              std::string(11, '-').c_str(), std::string(12, '-').c_str());
+  PrintRow("floor: bare lws echo, 1 in flight", fl);
+  PrintRow("connector round trip (driver), 1 in flight", cl);
+  PrintRow("through the platform (REST), 1 in flight", pl);
+  std::printf("| %-44s | %9s | %9s | %10.0f |\n", "floor: bare lws echo, 64 in flight", "", "", ft.per_second);
+  std::printf("| %-44s | %9s | %9s | %10.0f |\n", "connector (driver), 64 in flight", "", "", ct.per_second);
+  std::printf("| %-44s | %9s | %9s | %10.0f |\n", "through the platform (REST), 64 in flight", "", "",
+              pt.per_second);
+  std::sort(healthy.begin(), healthy.end());
+  std::sort(rss.begin(), rss.end());
+  const double ratio = fl.p50 > 0 ? cl.p50 / fl.p50 : 0;
+  const double tp_ratio = ft.per_second > 0 ? ct.per_second / ft.per_second : 0;
+  std::printf("\nconnector round trip / echo floor (p50): %.2fx (target <= 1.5x)\n", ratio);
+  std::printf("connector throughput / echo floor (64 in flight): %.0f%% (target >= 80%%)\n", tp_ratio * 100);
+  std::printf("connector start-to-healthy: %.1f ms (target < 100 ms)\n", healthy[healthy.size() / 2]);
+  std::printf("connector idle RSS: %.1f MiB (target < 10 MiB)\n", rss[rss.size() / 2] / (1024.0 * 1024.0));
+  if (cl.errors + ct.errors + pl.errors + pt.errors > 0) {
+    std::fprintf(stderr, "edge_link_bench: some calls failed\n");
+    return 1;
+  }
+  return 0;
+}

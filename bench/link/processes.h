@@ -1,0 +1,49 @@
+// processes.h: the real programs the link benchmark measures, started as child processes with their output
+// in a log file, and a keep-alive HTTP client for the platform's API.
+#ifndef EDGE_BENCH_LINK_PROCESSES_H_
+#define EDGE_BENCH_LINK_PROCESSES_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace edge::bench {
+
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+        const std::string& log_path);
+  ~Child();  // SIGTERM, then SIGKILL after 10 s
+  pid_t pid() const { return pid_; }
+  // Waits until the log contains `needle`; the line holding it, or "" on timeout.
+  std::string WaitLine(const std::string& needle, std::chrono::milliseconds timeout) const;
+  int64_t RssBytes() const;  // VmRSS from /proc/<pid>/status
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+// One keep-alive connection (a libcurl easy handle).
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  // Returns the HTTP status (0 on transport failure).
+  long Post(const std::string& url, const std::string& body, const std::string& bearer, std::string* response);
+  long Get(const std::string& url, std::string* response);
+
+ private:
+  void* curl_;
+};
+
+// Runs a command to completion and returns its stdout, trimmed ("" on failure).
+std::string RunOutput(const std::vector<std::string>& argv);
+std::string TempDir();
+
+}  // namespace edge::bench
+
+#endif  // EDGE_BENCH_LINK_PROCESSES_H_

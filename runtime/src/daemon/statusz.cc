@@ -1,0 +1,76 @@
+// The /statusz document (shape documented in docs/daemon.md; read by `edge-connector status`).
+#include "daemon/statusz.h"
+
+#include <unistd.h>
+
+#include "edge/protocol/json_writer.h"
+
+namespace edge::runtime {
+namespace {
+
+void TimeOrNull(protocol::JsonWriter& w, const std::optional<absl::Time>& t) {
+  if (t) {
+    w.Int(absl::ToUnixMillis(*t));
+  } else {
+    w.Null();
+  }
+}
+
+}  // namespace
+
+std::string StatuszJson(const StatuszInputs& in) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  const absl::Time now = absl::Now();
+  w.BeginObject();
+  w.Key("state").String(in.state).Key("ready").Bool(in.ready).Key("readyReason").String(in.ready_reason);
+  w.Key("version").String(in.version).Key("instanceId").String(in.instance_id);
+  w.Key("pid").Int(static_cast<int64_t>(getpid()));
+  w.Key("uptimeMs").Int(absl::ToInt64Milliseconds(now - in.started_at));
+  w.Key("rssBytes").Int(ProcessRssBytes());
+
+  const LinkStatus& l = in.link;
+  w.Key("link").BeginObject();
+  w.Key("state").String(LinkStateName(l.state)).Key("registered").Bool(l.registered);
+  w.Key("url").String(l.url).Key("sessionId").String(l.session_id);
+  w.Key("orgId").String(l.org_id).Key("deploymentId").String(l.deployment_id);
+  w.Key("connectedSinceMs");
+  TimeOrNull(w, l.connected_since);
+  w.Key("lastHeartbeatAckMs");
+  TimeOrNull(w, l.last_heartbeat_ack);
+  w.Key("lastPlatformHeartbeatMs");
+  TimeOrNull(w, l.last_platform_heartbeat);
+  w.Key("reconnects").Int(l.reconnects).Key("connectAttempts").Int(l.connect_attempts);
+  w.Key("lastError").String(l.last_error);
+  w.Key("nextAttemptInMs");
+  if (l.next_attempt_at && *l.next_attempt_at > now) {
+    w.Int(absl::ToInt64Milliseconds(*l.next_attempt_at - now));
+  } else {
+    w.Null();
+  }
+  w.Key("registeredGeneration").Uint(l.registered_generation);
+  w.EndObject();
+
+  w.Key("tools").BeginObject();
+  std::shared_ptr<const ToolRegistry> registry = in.catalog ? in.catalog->Current() : nullptr;
+  w.Key("generation").Uint(in.catalog ? in.catalog->generation() : 0);
+  w.Key("count").Int(registry ? static_cast<int64_t>(registry->tools().size()) : 0);
+  w.Key("names").BeginArray();
+  if (registry) {
+    for (const auto& tool : registry->tools()) w.String(tool->descriptor().name);
+  }
+  w.EndArray().EndObject();
+  w.Key("bundle").Null();  // bundles arrive with bundle sync (docs/bundles.md)
+
+  const ExecutorStats& c = in.calls;
+  w.Key("calls").BeginObject();
+  w.Key("inFlight").Int(l.in_flight).Key("running").Int(c.running).Key("queued").Int(c.queued);
+  w.Key("abandoned").Int(c.abandoned).Key("completed").Uint(c.completed).Key("failed").Uint(c.failed);
+  w.Key("timedOut").Uint(c.timed_out).Key("cancelled").Uint(c.cancelled);
+  w.Key("rejectedOverloaded").Uint(c.rejected_overloaded).Key("lateResults").Uint(c.late_results);
+  w.EndObject();
+  w.EndObject();
+  return out;
+}
+
+}  // namespace edge::runtime

@@ -1,0 +1,32 @@
+// daemon/statusz.h: the `/statusz` JSON (and the edge.runtime_status tool's answer): link state, last
+// heartbeat, reconnects, tools, bundle, calls, uptime and RSS. It never holds a secret: no credentials, no
+// token, no Authorization header, only ids and URLs.
+#ifndef EDGE_RUNTIME_DAEMON_STATUSZ_H_
+#define EDGE_RUNTIME_DAEMON_STATUSZ_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "edge/runtime/executor.h"
+#include "edge/runtime/link.h"
+#include "edge/runtime/tool.h"
+
+namespace edge::runtime {
+
+struct StatuszInputs {
+  std::string state;         // "starting" | "serving" | "not_ready" | "draining"
+  bool ready = false;
+  std::string ready_reason;  // why not ready ("" when ready)
+  std::string version;
+  std::string instance_id;
+  absl::Time started_at;
+  LinkStatus link;
+  const ToolCatalog* catalog = nullptr;
+  ExecutorStats calls;
+};
+
+std::string StatuszJson(const StatuszInputs& in);
+
+}  // namespace edge::runtime
+
+#endif  // EDGE_RUNTIME_DAEMON_STATUSZ_H_

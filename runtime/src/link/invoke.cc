@@ -1,0 +1,188 @@
+// tool.invoke and tool.cancel on the link thread: admission checks, the executor hand-off (callbacks only
+// post to the inbox), coalesced progress, and exactly one response per call.
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "edge/protocol/errors.h"
+#include "link/link_impl.h"
+
+namespace edge::runtime {
+
+using link::kComponent;
+using link::Session;
+
+void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
+  Session& s = *session;
+  absl::StatusOr<protocol::InvokeParams> params = protocol::ParseInvokeParams(envelope.params);
+  if (!params.ok()) {
+    Send(protocol::EncodeError(envelope.id, link::InvalidParamError(std::string(params.status().message()),
+                                                                    protocol::ParamPointer(params.status()))));
+    return;
+  }
+  if (params->org_id != s.org_id) {
+    Send(protocol::EncodeError(
+        envelope.id, link::InvalidParamError(absl::StrCat("context.orgId '", params->org_id,
+                                                          "' does not match this session's org '", s.org_id, "'"),
+                                             "/context/orgId")));
+    return;
+  }
+  if (params->deployment_id != s.deployment_id) {
+    Send(protocol::EncodeError(
+        envelope.id,
+        link::InvalidParamError(absl::StrCat("context.deploymentId '", params->deployment_id,
+                                             "' does not match this session's deployment '", s.deployment_id, "'"),
+                                "/context/deploymentId")));
+    return;
+  }
+  protocol::ErrorMappingOptions mapping;
+  mapping.tool = params->tool;
+  mapping.overload_retry_after_ms = options.overload_retry_after_ms;
+  if (draining) {
+    mapping.unavailable_reason = "draining";
+    Send(protocol::EncodeError(
+        envelope.id, protocol::ErrorFromStatus(
+                         absl::UnavailableError("the connector is draining for shutdown; retry on another connector"),
+                         mapping)));
+    return;
+  }
+  if (s.calls.contains(params->call_id)) {
+    Send(protocol::EncodeError(
+        envelope.id, protocol::ErrorFromStatus(absl::AlreadyExistsError(absl::StrCat(
+                                                   "call id '", params->call_id, "' is already in flight")),
+                                               mapping)));
+    return;
+  }
+  const size_t limit = static_cast<size_t>(std::max(0, options.max_concurrent_calls) +
+                                           std::max(0, options.max_queued_calls));
+  if (s.calls.size() >= limit) {
+    const ExecutorStats stats = executor->Stats();
+    mapping.running = stats.running;
+    mapping.queued = stats.queued;
+    Send(protocol::EncodeError(
+        envelope.id, protocol::ErrorFromStatus(
+                         absl::ResourceExhaustedError(absl::StrCat(
+                             "the connector is overloaded: ", s.calls.size(), " calls in flight (limit ", limit,
+                             " = maxConcurrentCalls + maxQueuedCalls); retry later")),
+                         mapping)));
+    return;
+  }
+
+  const std::string call_id = params->call_id;
+  link::InFlightCall call;
+  call.request_id = envelope.id;
+  call.tool = params->tool;
+  s.calls.emplace(call_id, std::move(call));
+  UpdateStatus([n = s.calls.size()](LinkStatus& st) { st.in_flight = static_cast<int64_t>(n); });
+
+  // Executor callbacks run on worker threads (or inline): they only post, never touch loop state.
+  const uint64_t serial = s.serial;
+  std::shared_ptr<Inbox> box = inbox;
+  CallCallbacks callbacks;
+  callbacks.on_progress = [box, serial, call_id](const Progress& progress) {
+    box->Post([serial, call_id, progress](Impl& impl) { impl.OnCallProgress(serial, call_id, progress); });
+  };
+  callbacks.on_complete = [box, serial](CallOutcome outcome) {
+    box->Post([serial, outcome = std::move(outcome)](Impl& impl) mutable {
+      impl.OnCallComplete(serial, std::move(outcome));
+    });
+  };
+  executor->Submit(link::BuildCallRequest(*params, hostname, platform), std::move(callbacks));
+}
+
+void Link::Impl::OnCancel(const protocol::Envelope& envelope) {
+  absl::StatusOr<protocol::CancelParams> params = protocol::ParseCancelParams(envelope.params);
+  if (!params.ok()) {
+    logger.Warn(kComponent, "invalid tool.cancel: ", params.status().message());
+    return;
+  }
+  if (!session->calls.contains(params->call_id)) {
+    logger.Debug(kComponent, "tool.cancel for call ", params->call_id, ", which is not in flight");
+    return;
+  }
+  logger.Debug(kComponent, "cancelling call ", params->call_id, " (", params->reason, ")");
+  // The completion (normally Cancelled) comes back through the inbox and answers the invoke once.
+  executor->Cancel(params->call_id);
+}
+
+void Link::Impl::OnCallProgress(uint64_t serial, const std::string& call_id, const Progress& progress) {
+  if (session == nullptr || session->serial != serial || session->ended) return;
+  auto it = session->calls.find(call_id);
+  if (it == session->calls.end()) return;  // already answered: never a progress after the response
+  if (std::optional<Progress> now = it->second.progress.Offer(progress, absl::Now()); now.has_value()) {
+    Send(link::EncodeProgress(call_id, *now));
+  } else {
+    ScheduleProgressFlush();
+  }
+}
+
+void Link::Impl::ScheduleProgressFlush() {
+  std::optional<absl::Time> earliest;
+  for (const auto& [id, call] : session->calls) {
+    std::optional<absl::Time> due = call.progress.due();
+    if (due.has_value() && (!earliest.has_value() || *due < *earliest)) earliest = due;
+  }
+  if (!earliest.has_value()) return;
+  ArmTimer(progress_timer, std::max(absl::ZeroDuration(), *earliest - absl::Now()),
+           [](lws_sorted_usec_list_t* sul) { reinterpret_cast<Timer*>(sul)->impl->OnProgressTimer(); });
+}
+
+void Link::Impl::OnProgressTimer() {
+  if (session == nullptr || session->ended) return;
+  const absl::Time now = absl::Now();
+  for (auto& [id, call] : session->calls) {
+    if (std::optional<Progress> due = call.progress.TakeDue(now); due.has_value()) {
+      Send(link::EncodeProgress(id, *due));
+    }
+  }
+  ScheduleProgressFlush();
+}
+
+void Link::Impl::OnCallComplete(uint64_t serial, CallOutcome outcome) {
+  if (session == nullptr || session->serial != serial || session->ended) {
+    logger.Debug(kComponent, "dropping the outcome of call ", outcome.call_id, ": its session has closed");
+    return;
+  }
+  auto it = session->calls.find(outcome.call_id);
+  if (it == session->calls.end()) {
+    logger.Debug(kComponent, "dropping the outcome of call ", outcome.call_id, ": not in flight on this session");
+    return;
+  }
+  link::InFlightCall call = std::move(it->second);
+  session->calls.erase(it);
+  UpdateStatus([n = session->calls.size()](LinkStatus& st) { st.in_flight = static_cast<int64_t>(n); });
+  if (std::optional<Progress> last = call.progress.TakePending(); last.has_value()) {
+    Send(link::EncodeProgress(outcome.call_id, *last));
+  }
+  link::CompletionContext context;
+  context.tool = call.tool;
+  context.overload_retry_after_ms = options.overload_retry_after_ms;
+  if (!outcome.result.ok() && absl::IsResourceExhausted(outcome.result.status())) {
+    const ExecutorStats stats = executor->Stats();
+    context.running = stats.running;
+    context.queued = stats.queued;
+  }
+  std::string response = link::EncodeCompletion(call.request_id, outcome, context);
+  if (outcome.result.ok() && response.find("\"result_too_large\"") != std::string::npos &&
+      response.find("\"error\"") != std::string::npos) {
+    logger.Warn(kComponent, "the result of call ", outcome.call_id, " (tool ", call.tool,
+                ") exceeds the message limit; answered -32002 result_too_large");
+  }
+  Send(std::move(response));
+}
+
+void Link::Impl::CancelSessionCalls() {
+  if (session == nullptr || session->calls.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(session->calls.size());
+  for (const auto& [id, call] : session->calls) ids.push_back(id);
+  session->calls.clear();
+  logger.Info(kComponent, "cancelling ", ids.size(), " calls of the closed session (their results cannot be delivered)");
+  // Completions land in the inbox and are dropped: the session serial no longer matches.
+  for (const std::string& id : ids) executor->Cancel(id);
+}
+
+}  // namespace edge::runtime

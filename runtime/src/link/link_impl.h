@@ -1,0 +1,216 @@
+// link/link_impl.h: Link::Impl, shared by the link's source files.
+//
+// One service thread owns everything below `loop-only`: the lws context, the current Session, the timers
+// (lws suls) and the backoff. Other threads (the daemon, executor workers) reach it only through `Inbox`:
+// a locked queue of closures plus lws_cancel_service, drained whole in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+// The Inbox is shared with executor callbacks and outlives the Impl, so a call completing after Stop is
+// dropped instead of touching freed memory. Readers see the link only through the mutex-guarded LinkStatus.
+//
+// Files: link.cc (public API, thread, status), lws_client.cc (lws callback, connect, write/receive, close,
+// retry), session.cc (hello, register, heartbeats, dispatch, drain), invoke.cc (tool.invoke/cancel,
+// completions, progress).
+#ifndef EDGE_RUNTIME_LINK_LINK_IMPL_H_
+#define EDGE_RUNTIME_LINK_LINK_IMPL_H_
+
+#include <libwebsockets.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "edge/protocol/messages.h"
+#include "edge/runtime/link.h"
+#include "link/backoff.h"
+#include "link/call_bridge.h"
+#include "link/connect.h"
+
+namespace edge::runtime {
+
+namespace link {
+
+inline constexpr std::string_view kComponent = "link";
+inline constexpr char kLocalProtocolName[] = "edge-tool-rpc-client";
+
+// Routes lws's own warnings and errors to `logger` (component "lws"); process-wide, like lws's log level.
+void InstallLwsLogger(Logger* logger);
+// Routes lws lines back to Logger::Default() if `logger` is still installed (it may be about to die).
+void UninstallLwsLogger(Logger* logger);
+
+enum class PendingKind { kHello, kRegister, kHeartbeat };
+struct PendingRequest {
+  PendingKind kind;
+  uint64_t generation = 0;  // kRegister
+};
+
+struct InFlightCall {
+  std::string request_id;  // the invoke's raw id token
+  std::string tool;
+  ProgressCoalescer progress{absl::Milliseconds(protocol::defaults::kProgressCoalesceMs)};
+};
+
+// How the next attempt waits after a session ends.
+enum class RetryKind { kNormal, kSlow, kRetryAfter };
+
+// One connection attempt and, once established, its session. Never reused across attempts.
+struct Session {
+  uint64_t serial = 0;  // lws opaque_user_data: callbacks for an older attempt's wsi are ignored
+  lws* wsi = nullptr;
+  LinkCredentials credentials;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool established = false;
+  bool hello_done = false;
+  bool registered = false;
+  bool ended = false;
+  std::string session_id, org_id, deployment_id;
+
+  std::deque<std::string> outq;
+  std::string tx;  // LWS_PRE + one message; the client masks it in place
+  std::string rx;  // reassembly
+  int64_t next_request_id = 1;
+  absl::flat_hash_map<std::string, PendingRequest> pending;  // our requests by raw id token
+  absl::flat_hash_map<std::string, InFlightCall> calls;      // invokes by callId
+
+  uint64_t heartbeat_seq = 0;
+  absl::Time heartbeat_reference;  // later of the hello result and the last heartbeat result
+  absl::Duration heartbeat_timeout;
+
+  // A close we initiate: written after the queue drains (WRITEABLE), then lws closes.
+  bool close_requested = false;
+  int close_code = 0;
+  std::string close_reason;
+
+  int peer_close_code = 0;
+  std::string peer_close_reason;
+  RetryKind retry = RetryKind::kNormal;
+  int64_t retry_after_ms = 0;
+  std::string failure;  // set by whoever first explains the end; becomes last_error
+  std::string tls_error;
+  std::string subprotocol;     // the server's Sec-WebSocket-Protocol answer
+  bool logged = false;         // the failure was already logged where it was classified
+  bool discarding = false;     // closing after an oversize message: ignore whatever else arrives
+  bool duplicate = false;      // closed 4009
+  bool deliberate = false;     // we closed it (Stop): not an error
+};
+
+}  // namespace link
+
+struct Link::Impl {
+  // A sul embedded first in a standard-layout struct, so its callback gets back to the Impl without
+  // lws_container_of on a non-standard-layout class.
+  struct Timer {
+    lws_sorted_usec_list_t sul;
+    Impl* impl;
+  };
+  struct Inbox {
+    using Item = absl::AnyInvocable<void(Impl&) &&>;
+    absl::Mutex mu;
+    lws_context* context ABSL_GUARDED_BY(mu) = nullptr;  // nullptr: closed, posts are dropped
+    std::deque<Item> items ABSL_GUARDED_BY(mu);
+
+    // Any thread. False when the link is gone.
+    bool Post(Item item);
+  };
+
+  Impl(LinkOptions options, std::shared_ptr<ToolCatalog> catalog, Executor* executor);
+
+  // ---- link.cc
+  void ServiceLoop();
+  void SetState(LinkState state);
+  template <typename F>
+  void UpdateStatus(F&& update) {
+    absl::MutexLock lock(&status_mu);
+    update(status);
+  }
+  void OnStopCommand();
+  void MarkClosed();
+
+  // ---- lws_client.cc
+  static int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  void StartAttempt();
+  // Picks the wait for `kind`, arms the retry timer and returns the wait.
+  int64_t ScheduleRetry(link::RetryKind kind, int64_t hint_ms);
+  void FailAttempt(std::string error);
+  link::Session* SessionFor(lws* wsi);
+  void EndSession();
+  void Send(std::string message, bool urgent = false);
+  void RequestClose(int code, std::string reason, absl::Duration kill_after);
+  void KillSession();
+  void ArmTimer(Timer& timer, absl::Duration delay, sul_cb_t cb);
+  void DisarmTimers();
+  int OnWritable();
+  int OnReceive(const char* data, size_t len);
+  void OnPeerClose(const unsigned char* data, size_t len);
+  void OnConnectionError(lws* wsi, std::string_view text);
+  void FailAuth(std::string_view reason);
+
+  // ---- session.cc
+  void OnEstablished();
+  void OnMessage(std::string& text);
+  void OnResponse(const protocol::Envelope& envelope);
+  void OnHelloResponse(const protocol::Envelope& envelope);
+  void OnRegisterResponse(const protocol::Envelope& envelope, uint64_t generation);
+  void OnHeartbeatResponse(const protocol::Envelope& envelope);
+  void OnRequest(const protocol::Envelope& envelope);
+  void OnNotification(const protocol::Envelope& envelope);
+  std::string NextRequestId(link::PendingRequest pending);
+  void SendRegister();
+  void SendDraining();
+  void OnHeartbeatTimer();
+  void OnStableTimer();
+  void DoReregister();
+  void DoBeginDrain(absl::Duration grace);
+  protocol::ConnectorStatus CurrentConnectorStatus() const;
+
+  // ---- invoke.cc
+  void OnInvoke(const protocol::Envelope& envelope);
+  void OnCancel(const protocol::Envelope& envelope);
+  void OnCallProgress(uint64_t serial, const std::string& call_id, const Progress& progress);
+  void OnCallComplete(uint64_t serial, CallOutcome outcome);
+  void OnProgressTimer();
+  void ScheduleProgressFlush();
+  void CancelSessionCalls();
+
+  // ---- configuration (immutable after Start)
+  const LinkOptions options;
+  const std::shared_ptr<ToolCatalog> catalog;
+  Executor* const executor;
+  Logger& logger;
+  std::string instance_id, hostname, platform;
+  link::HeaderIdentity identity;
+
+  // ---- cross-thread
+  std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
+  std::atomic<bool> quit{false};
+  std::thread thread;
+  lws_context* context = nullptr;
+  bool started = false;  // caller's thread only (Start/Stop)
+  bool stopped = false;
+
+  mutable absl::Mutex status_mu;
+  LinkStatus status ABSL_GUARDED_BY(status_mu);
+  bool closed ABSL_GUARDED_BY(status_mu) = false;  // no session and never another: Stop may proceed
+
+  // ---- loop-only
+  link::Backoff backoff;
+  std::unique_ptr<link::Session> session;
+  uint64_t next_serial = 1;
+  int64_t sessions_established = 0;
+  bool stopping = false;
+  bool draining = false;
+  int64_t drain_grace_ms = 0;
+  LinkState state = LinkState::kIdle;
+  std::string last_logged_error;  // the credentials error is logged once per step, not per identical retry
+  absl::Time last_duplicate_warning = absl::InfinitePast();
+  Timer retry_timer{}, connect_timer{}, heartbeat_timer{}, progress_timer{}, stable_timer{}, kill_timer{};
+};
+
+}  // namespace edge::runtime
+
+#endif  // EDGE_RUNTIME_LINK_LINK_IMPL_H_

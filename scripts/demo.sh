@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The main job: the whole product on one machine, end to end.
+#   1. builds everything (scripts/bootstrap.sh installs the Debian packages first);
+#   2. starts edge-platform in a temporary data dir (free loopback ports);
+#   3. creates an org, an admin token and a deployment with `edge-platform admin`;
+#   4. starts `edge-connector run` with the example plugins, authenticated with the deployment's credentials;
+#   5. calls several tools through the platform's API with `edge-connector call`: results, a tool error,
+#      invalid arguments, progress, a timeout;
+#   6. prints the connector's /statusz summary (`edge-connector status`);
+#   7. stops both cleanly (SIGTERM: the connector drains and exits 0).
+# Exits non-zero when a step fails. The plugin SDK walkthrough without a platform is scripts/sdk-demo.sh.
+#
+# Environment: PRESET (default "default"), BUILD_DIR (default build/<PRESET>), JOBS (default 2).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PRESET=${PRESET:-default}
+BUILD_DIR=${BUILD_DIR:-build/${PRESET}}
+JOBS=${JOBS:-2}
+
+./scripts/bootstrap.sh
+
+echo "=== build (preset ${PRESET}, -j${JOBS})"
+cmake --preset "${PRESET}" -B "${BUILD_DIR}" >/dev/null
+cmake --build "${BUILD_DIR}" -j "${JOBS}"
+
+BIN="${BUILD_DIR}/bin"
+CLI="${BIN}/edge-connector"
+PLATFORM="${BIN}/edge-platform"
+PLUGINS="${BUILD_DIR}/plugins"
+for f in "$CLI" "$PLATFORM"; do
+  [[ -x "$f" ]] || { echo "demo.sh: $f was not built; check the build output above" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d)
+PLATFORM_PID="" CONNECTOR_PID="" HTTP_PID=""
+cleanup() {
+  for pid in $CONNECTOR_PID $PLATFORM_PID $HTTP_PID; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+show() {  # prints a command the way you would type it
+  local out='$' a sq="'" esc="'\\''"
+  for a in "$@"; do
+    if [[ "$a" =~ ^[A-Za-z0-9_./:=@+-]+$ ]]; then out+=" $a"; else out+=" '${a//$sq/$esc}'"; fi
+  done
+  echo
+  echo "$out"
+}
+run() { show "$@"; "$@"; }
+expect_exit() {  # expect_exit CODE WHY COMMAND...
+  local want=$1 why=$2 rc=0
+  shift 2
+  show "$@"
+  "$@" || rc=$?
+  echo "(exit code ${rc}: ${why})"
+  [[ $rc -eq $want ]] || { echo "demo.sh: expected exit code ${want}" >&2; exit 1; }
+}
+wait_for_line() {  # wait_for_line FILE PATTERN SECONDS: prints the first matching line
+  local file=$1 pattern=$2 deadline=$((SECONDS + $3)) line
+  while ((SECONDS < deadline)); do
+    if line=$(grep -m1 -E "$pattern" "$file" 2>/dev/null); then echo "$line"; return 0; fi
+    sleep 0.05
+  done
+  echo "demo.sh: timed out waiting for '$pattern' in $file:" >&2
+  cat "$file" >&2
+  return 1
+}
+
+echo
+echo "=== 1. start the platform"
+DATA="$WORK/platform-data"
+show "$PLATFORM" serve --data-dir "$DATA" --api-listen 127.0.0.1:0 --rpc-listen 127.0.0.1:0
+"$PLATFORM" serve --data-dir "$DATA" --api-listen 127.0.0.1:0 --rpc-listen 127.0.0.1:0 >"$WORK/platform.log" 2>&1 &
+PLATFORM_PID=$!
+line=$(wait_for_line "$WORK/platform.log" 'edge-platform listening' 20)
+echo "$line"
+API_URL=$(sed -E 's/.*api=([^ ]+).*/\1/' <<<"$line")
+RPC_URL=$(sed -E 's/.*rpc=([^ ]+).*/\1/' <<<"$line")
+
+echo
+echo "=== 2. an org, an admin token and a deployment"
+show "$PLATFORM" admin --data-dir "$DATA" create-org --name demo
+ORG=$("$PLATFORM" admin --data-dir "$DATA" create-org --name demo)
+echo "$ORG"
+show "$PLATFORM" admin --data-dir "$DATA" issue-token --org "$ORG" --role admin --ttl 3600
+TOKEN=$("$PLATFORM" admin --data-dir "$DATA" issue-token --org "$ORG" --role admin --ttl 3600)
+echo "${TOKEN:0:24}… (an EdDSA JWT)"
+show "$PLATFORM" admin --data-dir "$DATA" create-deployment --org "$ORG" --name demo-site --json
+DEPLOYMENT_JSON=$("$PLATFORM" admin --data-dir "$DATA" create-deployment --org "$ORG" --name demo-site --json)
+DEPLOYMENT_ID=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$DEPLOYMENT_JSON")
+DEPLOYMENT_SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])' <<<"$DEPLOYMENT_JSON")
+echo "deployment ${DEPLOYMENT_ID} (its secret is shown once, and passed to the connector below)"
+
+echo
+echo "=== 3. start the connector with the example plugins"
+INSTALL="$WORK/connector"
+IMPL="$INSTALL/dist"
+mkdir -p "$IMPL" "$WORK/www"
+cp "$PLUGINS"/*.so "$IMPL/"
+echo "hello from the demo web server" >"$WORK/www/hello.txt"
+HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 --directory "$WORK/www" >/dev/null 2>&1 &
+HTTP_PID=$!
+sqlite3 "$WORK/demo.db" <<'SQL'
+CREATE TABLE tools(name TEXT PRIMARY KEY, plugin TEXT NOT NULL);
+INSERT INTO tools VALUES ('echo', 'echo'), ('system.info', 'sysinfo'), ('slow.count', 'slow'), ('sqlite.query', 'sqlite_query');
+SQL
+# A plugin's configuration is the JSON file next to it (docs/daemon.md).
+printf '{"database":"%s"}' "$WORK/demo.db" >"$IMPL/sqlite_query.json"
+printf '{"allowedHosts":["127.0.0.1:%s"],"timeoutMs":5000}' "$HTTP_PORT" >"$IMPL/http_request.json"
+cat >"$INSTALL/config.json" <<JSON
+{"toolRpcUrl": "${RPC_URL}", "platformApiUrl": "${API_URL}", "healthHost": "127.0.0.1", "healthPort": 0}
+JSON
+echo "config.json: $(cat "$INSTALL/config.json")"
+show env DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET='…' "$CLI" run --install-dir "$INSTALL"
+DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET="$DEPLOYMENT_SECRET" \
+  "$CLI" run --install-dir "$INSTALL" >"$WORK/connector.log" 2>&1 &
+CONNECTOR_PID=$!
+line=$(wait_for_line "$WORK/connector.log" 'health server on http://' 20)
+HEALTH_URL=$(sed -E 's|.*(http://[^ ]+).*|\1|' <<<"$line")
+for _ in $(seq 400); do
+  curl -sf -o /dev/null "$HEALTH_URL/healthz" && break
+  sleep 0.05
+done
+run curl -s "$HEALTH_URL/healthz"
+echo
+grep -E 'loaded plugin|serving [0-9]+ tools|registered' "$WORK/connector.log" || true
+
+echo
+echo "=== 4. calls through the platform"
+# The admin token goes in EDGE_ADMIN_TOKEN (not on the command line, where ps and shell history would see it).
+export EDGE_ADMIN_TOKEN="$TOKEN"
+call() { run "$CLI" call --api "$API_URL" "$@"; }
+call echo --args '{"text":"hello through the platform"}'
+call system.info
+call sqlite.query --args '{"sql":"SELECT name, plugin FROM tools ORDER BY name"}'
+call slow.count --args '{"steps":5,"step_ms":100}'
+call http.request --args "{\"method\":\"GET\",\"url\":\"http://127.0.0.1:${HTTP_PORT}/hello.txt\"}"
+call edge.ping --deployment "$DEPLOYMENT_ID"
+expect_exit 1 "the tool returned an error result: sqlite.query is read-only" \
+  "$CLI" call --api "$API_URL" sqlite.query --args '{"sql":"DELETE FROM tools"}'
+expect_exit 2 "invalid params: rejected by the connector before the plugin ran (HTTP 400)" \
+  "$CLI" call --api "$API_URL" echo --args '{"text":42}'
+expect_exit 2 "the call outlived its 300 ms limit and was cancelled on the connector (HTTP 504)" \
+  "$CLI" call --api "$API_URL" slow.count --args '{"steps":50,"step_ms":100}' --timeout-ms 300
+
+echo
+echo "=== 5. the connector's status"
+run "$CLI" status --url "$HEALTH_URL"
+
+echo
+echo "=== 6. stop cleanly"
+show kill -TERM "$CONNECTOR_PID"
+kill -TERM "$CONNECTOR_PID"
+rc=0
+wait "$CONNECTOR_PID" || rc=$?
+CONNECTOR_PID=""
+grep -E 'received SIGTERM|drained|stopped' "$WORK/connector.log" || true
+[[ $rc -eq 0 ]] || { echo "demo.sh: the connector exited with $rc" >&2; tail -20 "$WORK/connector.log" >&2; exit 1; }
+kill -TERM "$PLATFORM_PID"
+wait "$PLATFORM_PID" || true
+PLATFORM_PID=""
+echo
+echo "demo.sh: done: platform + connector + example tools, end to end (connector exit code 0)"

@@ -1,0 +1,510 @@
+// Tests for the Tool RPC link (runtime/src/link) against TestPeer, a small lws server standing in for the
+// platform: handshake, hello/register, invokes through a real in-process executor, heartbeats both ways,
+// close codes and backoff, oversize messages, drain, stop, re-register.
+#include "edge/runtime/link.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "edge/protocol/auth.h"
+#include "edge/protocol/errors.h"
+#include "edge/protocol/messages.h"
+#include "edge/runtime/executor.h"
+#include "test_peer.h"
+
+namespace edge::runtime {
+namespace {
+
+using ::edge::runtime::testing::PeerMessage;
+using ::edge::runtime::testing::TestPeer;
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kWait = absl::Seconds(10);
+
+class FnTool : public Tool {
+ public:
+  using Body = std::function<absl::StatusOr<ToolResult>(std::string_view, CallControl&)>;
+  FnTool(std::string name, Body body) : body_(std::move(body)) {
+    desc_.name = std::move(name);
+    desc_.description = "test tool";
+    desc_.input_schema = R"({"type":"object"})";
+  }
+  const ToolDescriptor& descriptor() const override { return desc_; }
+  std::string source() const override { return "link test"; }
+  absl::StatusOr<ToolResult> Invoke(std::string_view args, const CallContext&, CallControl& control) const override {
+    return body_(args, control);
+  }
+
+ private:
+  ToolDescriptor desc_;
+  Body body_;
+};
+
+ToolResult Text(std::string text, bool is_error = false) {
+  ToolResult r;
+  r.text.push_back(std::move(text));
+  r.is_error = is_error;
+  return r;
+}
+
+// Waits (polling the cancel flag) until cancelled or 10 s pass.
+absl::StatusOr<ToolResult> WaitForCancel(CallControl& control) {
+  const absl::Time deadline = absl::Now() + kWait;
+  while (!control.IsCancelled() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  return absl::CancelledError("cancelled");
+}
+
+std::vector<std::shared_ptr<const Tool>> TestTools() {
+  std::vector<std::shared_ptr<const Tool>> tools;
+  tools.push_back(std::make_shared<FnTool>("echo", [](std::string_view args, CallControl&) {
+    return absl::StatusOr<ToolResult>(Text(std::string(args)));
+  }));
+  tools.push_back(std::make_shared<FnTool>("fail", [](std::string_view, CallControl&) {
+    return absl::StatusOr<ToolResult>(Text("table 'users' does not exist", /*is_error=*/true));
+  }));
+  tools.push_back(std::make_shared<FnTool>("strict", [](std::string_view, CallControl&) -> absl::StatusOr<ToolResult> {
+    absl::Status s = absl::InvalidArgumentError("invalid params for tool 'strict': /n: must be a number");
+    s.SetPayload(protocol::kInvalidParamsFieldPayload, absl::Cord("/n"));
+    return s;
+  }));
+  tools.push_back(std::make_shared<FnTool>("slow", [](std::string_view, CallControl& c) { return WaitForCancel(c); }));
+  tools.push_back(std::make_shared<FnTool>("progress", [](std::string_view, CallControl& c) {
+    for (int i = 1; i <= 6; ++i) {
+      c.OnProgress(Progress{static_cast<double>(i), 6, absl::StrCat("step ", i)});
+      absl::SleepFor(absl::Milliseconds(40));
+    }
+    return absl::StatusOr<ToolResult>(Text("done"));
+  }));
+  return tools;
+}
+
+std::shared_ptr<ToolCatalog> MakeCatalog(std::vector<std::shared_ptr<const Tool>> tools) {
+  auto catalog = std::make_shared<ToolCatalog>();
+  auto registry = ToolRegistry::Create(std::move(tools));
+  EXPECT_TRUE(registry.ok());
+  catalog->Publish(*registry);
+  return catalog;
+}
+
+class CapturingLog {
+ public:
+  CapturingLog()
+      : logger_([this](LogLevel level, std::string_view, std::string_view message) {
+          absl::MutexLock lock(&mu_);
+          lines_.push_back({level, std::string(message)});
+        }, LogLevel::kDebug) {}
+  Logger* logger() { return &logger_; }
+  bool Has(LogLevel level, std::string_view needle) const {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [l, m] : lines_) {
+      if (l == level && m.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::string All() const {
+    absl::MutexLock lock(&mu_);
+    std::string out;
+    for (const auto& [l, m] : lines_) absl::StrAppend(&out, ToAbsl(LogLevelName(l)), " ", m, "\n");
+    return out;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::pair<LogLevel, std::string>> lines_;
+  Logger logger_;
+};
+
+class LinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartPeer({}); }
+  void TearDown() override {
+    link_.reset();
+    if (std::getenv("LINK_TEST_DUMP_LOG") != nullptr) std::cerr << log_.All();
+    executor_.reset();
+    if (peer_) peer_->Stop();
+  }
+
+  void StartPeer(testing::TestPeerOptions options) {
+    peer_ = std::make_unique<TestPeer>(options);
+    ASSERT_TRUE(peer_->Start().ok());
+    catalog_ = MakeCatalog(TestTools());
+    ExecutorOptions eo;
+    eo.max_concurrent_calls = 2;
+    eo.max_queued_calls = 2;
+    eo.logger = log_.logger();
+    executor_ = NewInProcessExecutor(catalog_, eo);
+  }
+
+  LinkOptions Options() {
+    LinkOptions o;
+    o.url = peer_->url();
+    o.credentials = [] {
+      LinkCredentials c;
+      c.authorization = protocol::BasicAuthorization("dep_test", "s3cret");
+      c.deployment_id = "dep_test";
+      c.description = "deployment credentials for dep_test (test)";
+      return absl::StatusOr<LinkCredentials>(c);
+    };
+    o.connector_version = "9.9.9";
+    o.heartbeat_interval_ms = 100;
+    o.heartbeat_timeout_ms = 500;
+    o.reconnect_initial_ms = 50;
+    o.reconnect_max_ms = 200;
+    o.slow_backoff_initial_ms = 300;
+    o.slow_backoff_max_ms = 600;
+    o.connect_timeout_ms = 3000;
+    o.max_concurrent_calls = 2;
+    o.max_queued_calls = 2;
+    o.logger = log_.logger();
+    return o;
+  }
+
+  void StartLink(LinkOptions options) {
+    link_ = std::make_unique<Link>(std::move(options), catalog_, executor_.get());
+    ASSERT_TRUE(link_->Start().ok());
+  }
+  void StartReady() {
+    StartLink(Options());
+    ASSERT_TRUE(WaitReady()) << log_.All();
+  }
+  bool WaitReady() { return TestPeer::WaitUntil([&] { return link_->Ready(); }, kWait); }
+
+  PeerMessage Response(std::string_view id) {
+    std::optional<PeerMessage> m = peer_->WaitForResponse(protocol::StringId(id), kWait);
+    EXPECT_TRUE(m.has_value()) << "no response to " << id << "\n" << log_.All();
+    return m.value_or(PeerMessage{});
+  }
+
+  CapturingLog log_;
+  std::unique_ptr<TestPeer> peer_;
+  std::shared_ptr<ToolCatalog> catalog_;
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<Link> link_;
+};
+
+TEST_F(LinkTest, SaysHelloAndRegistersTheCatalog) {
+  StartReady();
+  std::vector<PeerMessage> messages = peer_->Messages();
+  ASSERT_GE(messages.size(), 2u);
+  ASSERT_EQ(messages[0].envelope.method, protocol::method::kHello);
+  auto hello = protocol::ParseHelloParams(messages[0].envelope.params);
+  ASSERT_TRUE(hello.ok()) << hello.status();
+  EXPECT_EQ(hello->version, "9.9.9");
+  EXPECT_EQ(hello->type, "SERVER");
+  EXPECT_EQ(hello->instance_id.size(), 36u);
+  EXPECT_FALSE(hello->hostname.empty());
+  EXPECT_THAT(hello->platform, HasSubstr("linux-"));
+  EXPECT_EQ(hello->max_concurrent_calls, 2);
+  EXPECT_EQ(hello->max_queued_calls, 2);
+  EXPECT_EQ(hello->heartbeat.interval_ms, 100);
+
+  ASSERT_EQ(messages[1].envelope.method, protocol::method::kRegister);
+  auto reg = protocol::ParseRegisterParams(messages[1].envelope.params);
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  EXPECT_EQ(reg->generation, catalog_->generation());
+  std::vector<std::string> names;
+  for (const auto& t : reg->tools) names.push_back(t.name);
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("echo", "fail", "strict", "slow", "progress"));
+
+  std::vector<testing::PeerConnection> conns = peer_->Connections();
+  ASSERT_EQ(conns.size(), 1u);
+  EXPECT_EQ(conns[0].protocol, "edge-tool-rpc.v1");
+  EXPECT_EQ(conns[0].headers["authorization"], protocol::BasicAuthorization("dep_test", "s3cret"));
+  EXPECT_EQ(conns[0].headers["x-edge-deployment-id"], "dep_test");
+  EXPECT_EQ(conns[0].headers["x-edge-connector-version"], "9.9.9");
+  EXPECT_EQ(conns[0].headers["x-edge-connector-type"], "SERVER");
+  EXPECT_THAT(conns[0].headers["user-agent"], HasSubstr("edge-connector/9.9.9 (linux-"));
+
+  LinkStatus st = link_->Status();
+  EXPECT_EQ(st.state, LinkState::kServing);
+  EXPECT_TRUE(st.registered);
+  EXPECT_EQ(st.session_id, "s_1");
+  EXPECT_EQ(st.org_id, "org_test");
+  EXPECT_EQ(st.deployment_id, "dep_test");
+  EXPECT_EQ(st.registered_generation, catalog_->generation());
+  EXPECT_EQ(st.connect_attempts, 1);
+  EXPECT_EQ(st.reconnects, 0);
+  EXPECT_FALSE(log_.Has(LogLevel::kInfo, "s3cret"));
+}
+
+TEST_F(LinkTest, InvokeReturnsTheToolResult) {
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "echo", R"({"text":"hi"})");
+  PeerMessage m = Response("r1");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kResult) << m.text;
+  EXPECT_THAT(m.envelope.result, HasSubstr(R"(\"text\":\"hi\")"));
+  EXPECT_THAT(m.envelope.result, HasSubstr(R"("isError":false)"));
+  EXPECT_THAT(m.envelope.result, HasSubstr(R"("elapsedMs":)"));
+  EXPECT_TRUE(protocol::ValidateToolResult(m.envelope.result).ok());
+}
+
+TEST_F(LinkTest, ToolErrorIsAResult) {
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "fail");
+  PeerMessage m = Response("r1");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kResult) << m.text;
+  EXPECT_THAT(m.envelope.result, HasSubstr(R"("isError":true)"));
+}
+
+TEST_F(LinkTest, InvalidArgumentsBecomeInvalidParamsWithField) {
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "strict", R"({"n":"x"})");
+  PeerMessage m = Response("r1");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kError) << m.text;
+  EXPECT_EQ(m.envelope.error.code, protocol::kInvalidParams);
+  EXPECT_EQ(protocol::ErrorDataString(m.envelope.error, "field"), "/n");
+}
+
+TEST_F(LinkTest, EnvelopeErrorsNameTheParam) {
+  StartReady();
+  protocol::InvokeParams p = peer_->InvokeFor("c1", "echo");
+  p.org_id = "org_other";
+  peer_->SendInvokeParams("r1", p);
+  PeerMessage m = Response("r1");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kError) << m.text;
+  EXPECT_EQ(m.envelope.error.code, protocol::kInvalidParams);
+  EXPECT_EQ(protocol::ErrorDataString(m.envelope.error, "param"), "/context/orgId");
+
+  peer_->SendText(R"({"jsonrpc":"2.0","id":"r2","method":"no.such.method","params":{}})");
+  EXPECT_EQ(Response("r2").envelope.error.code, protocol::kMethodNotFound);
+}
+
+TEST_F(LinkTest, CancelAnswersCancelled) {
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "slow");
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return link_->Status().in_flight == 1; }, kWait));
+  peer_->SendCancel("c1");
+  PeerMessage m = Response("r1");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kError) << m.text;
+  EXPECT_EQ(m.envelope.error.code, protocol::kCancelled);
+}
+
+TEST_F(LinkTest, ProgressArrivesCoalescedAndBeforeTheResult) {
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "progress");
+  Response("r1");
+  absl::SleepFor(absl::Milliseconds(300));  // nothing may follow the response
+  std::vector<PeerMessage> all = peer_->Messages();
+  size_t response_at = 0, progress_count = 0, last_progress_at = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i].envelope.id == protocol::StringId("r1")) response_at = i;
+    if (all[i].envelope.method == protocol::method::kProgress) {
+      auto p = protocol::ParseProgressParams(all[i].envelope.params);
+      ASSERT_TRUE(p.ok());
+      EXPECT_EQ(p->call_id, "c1");
+      ++progress_count;
+      last_progress_at = i;
+    }
+  }
+  EXPECT_GE(progress_count, 1u);
+  EXPECT_LE(progress_count, 6u);
+  EXPECT_LT(last_progress_at, response_at);
+}
+
+TEST_F(LinkTest, DuplicateCallIdIsRefusedAndTheFirstCallIsUnaffected) {
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "slow");
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return link_->Status().in_flight == 1; }, kWait));
+  peer_->SendInvoke("r2", "c1", "echo");
+  PeerMessage dup = Response("r2");
+  ASSERT_EQ(dup.envelope.kind, protocol::MessageKind::kError) << dup.text;
+  EXPECT_EQ(dup.envelope.error.code, protocol::kInvalidRequest);
+  EXPECT_EQ(protocol::ErrorDataString(dup.envelope.error, "reason"), "duplicate_call_id");
+  peer_->SendCancel("c1");
+  EXPECT_EQ(Response("r1").envelope.error.code, protocol::kCancelled);
+}
+
+TEST_F(LinkTest, OverloadAnswersOverloaded) {
+  StartReady();
+  for (int i = 0; i < 4; ++i) peer_->SendInvoke(absl::StrCat("r", i), absl::StrCat("c", i), "slow");
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return link_->Status().in_flight == 4; }, kWait));
+  peer_->SendInvoke("r9", "c9", "echo");
+  PeerMessage m = Response("r9");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kError) << m.text;
+  EXPECT_EQ(m.envelope.error.code, protocol::kOverloaded);
+  EXPECT_EQ(protocol::ErrorDataInt(m.envelope.error, "retryAfterMs", -1), 1000);
+  for (int i = 0; i < 4; ++i) peer_->SendCancel(absl::StrCat("c", i));
+  for (int i = 0; i < 4; ++i) Response(absl::StrCat("r", i));
+}
+
+TEST_F(LinkTest, HeartbeatsFlowBothWays) {
+  StartReady();
+  peer_->SendPlatformHeartbeat("p-hb", 7);
+  PeerMessage m = Response("p-hb");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kResult) << m.text;
+  EXPECT_EQ(m.envelope.result, R"({"seq":7})");
+
+  std::optional<PeerMessage> hb = peer_->WaitForMethod(protocol::method::kHeartbeat, kWait);
+  ASSERT_TRUE(hb.has_value());
+  auto params = protocol::ParseHeartbeatParams(hb->envelope.params);
+  ASSERT_TRUE(params.ok()) << params.status();
+  EXPECT_EQ(params->seq, 1u);
+  EXPECT_EQ(params->status.state, "serving");
+  EXPECT_EQ(params->status.tool_count, 5);
+  EXPECT_GT(params->status.rss_bytes, 0);
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return link_->Status().last_heartbeat_ack.has_value(); }, kWait));
+  EXPECT_TRUE(link_->Status().last_platform_heartbeat.has_value());
+}
+
+TEST_F(LinkTest, DeadPeerIsDetectedAndTheLinkReconnects) {
+  StartReady();
+  peer_->AnswerHeartbeats(false);
+  // Effective timeout: max(500, 2 x 100 + 5000) = 5.2 s (docs/protocol.md §4.1).
+  const absl::Time silent_since = absl::Now();
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return peer_->Connections().size() >= 2; }, absl::Seconds(20)))
+      << log_.All();
+  EXPECT_GE(absl::Now() - silent_since, absl::Seconds(4));
+  peer_->AnswerHeartbeats(true);
+  std::vector<testing::PeerConnection> conns = peer_->Connections();
+  EXPECT_EQ(conns[0].close_code_from_link, protocol::kCloseHeartbeatTimeout);
+  ASSERT_TRUE(WaitReady());
+  EXPECT_EQ(link_->Status().reconnects, 1);
+  EXPECT_TRUE(log_.Has(LogLevel::kWarn, "no heartbeat result from the platform"));
+}
+
+TEST_F(LinkTest, AlreadyConnectedWaitsForTheHint) {
+  peer_->CloseNewConnections(protocol::kCloseAlreadyConnected,
+                             protocol::FormatCloseReason(protocol::kCloseAlreadyConnected, {{"retryAfterMs", "1500"}}));
+  StartLink(Options());
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return !peer_->Connections().empty(); }, kWait));
+  peer_->CloseNewConnections(0, "");
+  ASSERT_TRUE(WaitReady()) << log_.All();
+  std::vector<testing::PeerConnection> conns = peer_->Connections();
+  ASSERT_GE(conns.size(), 2u);
+  EXPECT_GE(conns[1].opened_at - conns[0].opened_at, absl::Milliseconds(1500));
+  EXPECT_TRUE(log_.Has(LogLevel::kWarn,
+                       "Deployment already connected: another connector holds deployment dep_test; retrying in"))
+      << log_.All();
+}
+
+TEST_F(LinkTest, UnauthorizedNamesTheReasonAndUsesSlowBackoff) {
+  peer_->RejectUpgrades("token_expired");
+  StartLink(Options());
+  ASSERT_TRUE(TestPeer::WaitUntil(
+      [&] { return link_->Status().last_error.find("Authentication failed") != std::string::npos; }, kWait));
+  const absl::Time failed_at = absl::Now();
+  LinkStatus st = link_->Status();
+  EXPECT_THAT(st.last_error, HasSubstr("token_expired"));
+  EXPECT_THAT(st.last_error, HasSubstr("(deployment credentials for dep_test (test))"));
+  ASSERT_TRUE(st.next_attempt_at.has_value());
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return peer_->upgrade_attempts() >= 2; }, kWait));
+  // Slow backoff: uniform[150, 300) ms after the failure, never the normal [0, 50).
+  EXPECT_GE(absl::Now() - failed_at, absl::Milliseconds(100));
+  EXPECT_TRUE(log_.Has(LogLevel::kInfo, "(slow backoff)"));
+  EXPECT_FALSE(link_->Ready());
+}
+
+TEST_F(LinkTest, OversizeMessageClosesWith1009AndReconnects) {
+  StartReady();
+  peer_->SendText(std::string(protocol::kMaxMessageBytes + 16, 'x'));
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return peer_->Connections().size() >= 2; }, kWait)) << log_.All();
+  EXPECT_EQ(peer_->Connections()[0].close_code_from_link, protocol::kCloseMessageTooLarge);
+  EXPECT_TRUE(WaitReady());
+}
+
+TEST_F(LinkTest, DrainAnnouncesAndRefusesNewCalls) {
+  StartReady();
+  link_->BeginDrain(absl::Seconds(5));
+  std::optional<PeerMessage> d = peer_->WaitForMethod(protocol::method::kDraining, kWait);
+  ASSERT_TRUE(d.has_value());
+  auto params = protocol::ParseDrainingParams(d->envelope.params);
+  ASSERT_TRUE(params.ok());
+  EXPECT_EQ(params->reason, "shutdown");
+  EXPECT_EQ(params->grace_ms, 5000);
+  EXPECT_FALSE(link_->Ready());
+  peer_->SendInvoke("r1", "c1", "echo");
+  PeerMessage m = Response("r1");
+  EXPECT_EQ(m.envelope.error.code, protocol::kConnectorUnavailable);
+  EXPECT_EQ(protocol::ErrorDataString(m.envelope.error, "reason"), "draining");
+}
+
+TEST_F(LinkTest, StopClosesWithGoingAwayAndNeverReconnects) {
+  StartReady();
+  link_->Stop();
+  EXPECT_EQ(link_->Status().state, LinkState::kClosed);
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return !peer_->Connections()[0].open; }, kWait));
+  EXPECT_EQ(peer_->Connections()[0].close_code_from_link, protocol::kCloseGoingAway);
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(peer_->Connections().size(), 1u);
+}
+
+TEST_F(LinkTest, ReregisterSendsTheNewGeneration) {
+  StartReady();
+  const uint64_t before = catalog_->generation();
+  std::vector<std::shared_ptr<const Tool>> tools = TestTools();
+  tools.push_back(std::make_shared<FnTool>("extra", [](std::string_view, CallControl&) {
+    return absl::StatusOr<ToolResult>(Text("x"));
+  }));
+  auto registry = ToolRegistry::Create(std::move(tools));
+  ASSERT_TRUE(registry.ok());
+  catalog_->Publish(*registry);
+  ASSERT_GT(catalog_->generation(), before);
+  const size_t from = peer_->Messages().size();
+  link_->Reregister();
+  std::optional<PeerMessage> reg = peer_->WaitForMethod(protocol::method::kRegister, kWait, from);
+  ASSERT_TRUE(reg.has_value());
+  auto params = protocol::ParseRegisterParams(reg->envelope.params);
+  ASSERT_TRUE(params.ok());
+  EXPECT_EQ(params->generation, catalog_->generation());
+  EXPECT_EQ(params->tools.size(), 6u);
+  ASSERT_TRUE(TestPeer::WaitUntil(
+      [&] { return link_->Status().registered_generation == catalog_->generation(); }, kWait));
+}
+
+TEST_F(LinkTest, RejectedRegisterStaysConnectedButNotReady) {
+  peer_->RejectRegister(true);
+  StartLink(Options());
+  ASSERT_TRUE(TestPeer::WaitUntil(
+      [&] { return log_.Has(LogLevel::kError, "the platform rejected tools.register"); }, kWait));
+  EXPECT_FALSE(link_->Ready());
+  EXPECT_EQ(peer_->Connections().size(), 1u);
+  EXPECT_TRUE(peer_->Connections()[0].open);
+}
+
+TEST_F(LinkTest, InsecureWsToARemoteHostIsRefused) {
+  LinkOptions o = Options();
+  o.url = "ws://192.0.2.1:9/";
+  StartLink(o);
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return !link_->Status().last_error.empty(); }, kWait));
+  EXPECT_THAT(link_->Status().last_error, HasSubstr("allowInsecureWs"));
+}
+
+TEST_F(LinkTest, CredentialErrorsSkipTheAttempt) {
+  LinkOptions o = Options();
+  o.credentials = [] { return absl::StatusOr<LinkCredentials>(absl::UnauthenticatedError("Token has expired")); };
+  StartLink(o);
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return !link_->Status().last_error.empty(); }, kWait));
+  EXPECT_THAT(link_->Status().last_error, HasSubstr("Token has expired"));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(peer_->upgrade_attempts(), 0);
+}
+
+class LinkVersionTest : public LinkTest {
+ protected:
+  void SetUp() override {
+    testing::TestPeerOptions options;
+    options.serve_v1 = false;
+    StartPeer(options);
+  }
+};
+
+TEST_F(LinkVersionTest, FallbackSubprotocolMeansVersionMismatchAndSlowBackoff) {
+  StartLink(Options());
+  ASSERT_TRUE(TestPeer::WaitUntil(
+      [&] { return link_->Status().last_error.find("edge-tool-rpc.v1") != std::string::npos; }, kWait))
+      << log_.All();
+  EXPECT_TRUE(log_.Has(LogLevel::kInfo, "(slow backoff)"));
+  EXPECT_FALSE(link_->Ready());
+}
+
+}  // namespace
+}  // namespace edge::runtime

@@ -1,0 +1,128 @@
+// edge-platform: the self-hostable reference platform. `serve` runs the server (server/); `admin ...` manages
+// orgs, deployments and tokens in the data dir (admin/). See docs/api.md.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "admin/admin.h"
+#include "edge/runtime/log.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr int kExitUsage = 64;
+
+int Print(const absl::StatusOr<std::string>& out) {
+  if (!out.ok()) {
+    std::fprintf(stderr, "edge-platform: %s\n", std::string(out.status().message()).c_str());
+    return 1;
+  }
+  std::fputs(out->c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using edge::platform::admin::CreateDeploymentArgs;
+  namespace admin = edge::platform::admin;
+  CLI::App app("edge-platform: the reference Tool RPC platform (REST API + connector WebSocket hub).",
+               "edge-platform");
+  app.set_version_flag("--version", std::string("edge-platform ") + EDGE_PLATFORM_VERSION);
+  app.require_subcommand(1);
+  std::function<int()> run;
+
+  // serve
+  edge::platform::server::ServeOptions serve;
+  serve.version = EDGE_PLATFORM_VERSION;
+  std::string log_level = "info";
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the platform: REST API and connector endpoint.");
+  serve_cmd->add_option("--data-dir", serve.data_dir, "Data directory (created 0700)")->capture_default_str();
+  serve_cmd->add_option("--api-listen", serve.api_listen, "REST API HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--rpc-listen", serve.rpc_listen, "Connector WebSocket HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--rpc-tls-cert", serve.rpc_tls_cert, "PEM certificate: serve wss:// (with --rpc-tls-key)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--rpc-tls-key", serve.rpc_tls_key, "PEM private key for --rpc-tls-cert")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--heartbeat-interval-ms", serve.heartbeat_interval_ms, "Platform heartbeat interval")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--heartbeat-timeout-ms", serve.heartbeat_timeout_ms, "Dead-connection timeout")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--hello-timeout-ms", serve.hello_timeout_ms, "Time a connector has to send hello")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--call-slack-ms", serve.call_slack_ms, "Platform call watch: connector timeouts + this")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  serve_cmd->add_flag("--enable-test-hooks", serve.enable_test_hooks, "Enable /api/v1/test/* (tests only)");
+  serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+  serve_cmd->callback([&] {
+    run = [&] {
+      if (!edge::runtime::ParseLogLevel(log_level, &serve.log_level)) {
+        std::fprintf(stderr, "edge-platform: --log-level '%s' is invalid; use trace, debug, info, warn, error or off\n",
+                     log_level.c_str());
+        return kExitUsage;
+      }
+      return edge::platform::server::Serve(serve);
+    };
+  });
+
+  // admin
+  std::string data_dir = "./edge-platform-data";
+  CLI::App* admin_cmd = app.add_subcommand("admin", "Manage orgs, deployments and tokens in the data dir.");
+  admin_cmd->add_option("--data-dir", data_dir, "Data directory")->capture_default_str();
+  admin_cmd->require_subcommand(1);
+
+  admin::CreateOrgArgs org_args;
+  CLI::App* c = admin_cmd->add_subcommand("create-org", "Create an org; prints its id.");
+  c->add_option("--name", org_args.name, "Display name")->required();
+  c->add_option("--id", org_args.id, "Org id (default: a new org_<random>)");
+  c->add_flag("--json", org_args.json, "Print JSON {id,name,createdAtMs}");
+  c->callback([&] { run = [&] { return Print(admin::CreateOrg(data_dir, org_args)); }; });
+
+  admin::IssueTokenArgs token_args;
+  c = admin_cmd->add_subcommand("issue-token", "Issue a signed JWT; prints only the token.");
+  c->add_option("--org", token_args.org, "Org id")->required();
+  c->add_option("--role", token_args.role, "admin or connector")->capture_default_str();
+  c->add_option("--subject", token_args.subject, "Token subject (default: the role, or the deployment)");
+  c->add_option("--ttl", token_args.ttl, "Lifetime: 24h, 90m, 3600s or seconds")->capture_default_str();
+  c->add_option("--deployment", token_args.deployment, "Deployment claim (for connector tokens)");
+  c->callback([&] { run = [&] { return Print(admin::IssueToken(data_dir, token_args)); }; });
+
+  admin::CreateDeploymentArgs dep_args;
+  c = admin_cmd->add_subcommand("create-deployment", "Create a deployment; prints its id and secret (once).");
+  c->add_option("--org", dep_args.org, "Org id")->required();
+  c->add_option("--name", dep_args.name, "Display name")->required();
+  c->add_flag("--json", dep_args.json, "Print JSON {id,name,orgId,secret}");
+  c->callback([&] { run = [&] { return Print(admin::CreateDeployment(data_dir, dep_args)); }; });
+
+  admin::RotateSecretArgs rotate_args;
+  c = admin_cmd->add_subcommand("rotate-secret", "Give a deployment a new secret; prints it (once).");
+  c->add_option("--deployment", rotate_args.deployment, "Deployment id")->required();
+  c->add_flag("--json", rotate_args.json, "Print JSON {id,name,orgId,secret}");
+  c->callback([&] { run = [&] { return Print(admin::RotateSecret(data_dir, rotate_args)); }; });
+
+  admin::ListDeploymentsArgs list_args;
+  c = admin_cmd->add_subcommand("list-deployments", "List an org's deployments.");
+  c->add_option("--org", list_args.org, "Org id")->required();
+  c->add_flag("--json", list_args.json, "Print JSON {deployments:[...]}");
+  c->callback([&] { run = [&] { return Print(admin::ListDeployments(data_dir, list_args)); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    std::fprintf(stderr, "Run 'edge-platform --help' (or 'edge-platform <command> --help') for usage.\n");
+    return kExitUsage;
+  }
+  if (!run) {
+    std::fputs(app.help().c_str(), stderr);
+    return kExitUsage;
+  }
+  return run();
+}

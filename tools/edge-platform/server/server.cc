@@ -1,0 +1,196 @@
+// Serve: startup, the service loop, and shutdown.
+#include "server/server.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "api/api.h"
+#include "edge/protocol/json_writer.h"
+#include "server/http_protocol.h"
+#include "server/listen.h"
+#include "store/data_dir.h"
+#include "store/hub_directory.h"
+#include "store/store.h"
+
+namespace edge::platform::server {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<lws_context*> g_context{nullptr};
+runtime::Logger* g_lws_logger = nullptr;
+
+void OnSignal(int) {
+  g_stop.store(true);
+  // Writes to lws's wake-up pipe: the one lws call that is safe here (and async-signal-safe).
+  if (lws_context* ctx = g_context.load()) lws_cancel_service(ctx);
+}
+
+void LwsLog(int level, const char* line) {
+  if (g_lws_logger == nullptr) return;
+  std::string_view text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  g_lws_logger->Log(level == LLL_ERR ? runtime::LogLevel::kError : runtime::LogLevel::kWarn, "lws", text);
+}
+
+// A sul that ends the final drain after shutdown.
+struct DrainTimer {
+  lws_sorted_usec_list_t sul;  // first member: the callback casts back
+  lws_context* context;
+  bool* done;
+};
+void OnDrainTimer(lws_sorted_usec_list_t* sul) {
+  auto* t = reinterpret_cast<DrainTimer*>(sul);
+  *t->done = true;
+  // Ripe timers run before lws_service polls: wake that poll, or it sleeps until the next socket event.
+  lws_cancel_service(t->context);
+}
+
+int Fail(runtime::Logger& logger, const absl::Status& status) {
+  logger.Error("serve", status.message());
+  std::fprintf(stderr, "edge-platform: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  runtime::Logger logger;
+  logger.SetLevel(options.log_level);
+  g_lws_logger = &logger;
+  lws_set_log_level(LLL_ERR | LLL_WARN, LwsLog);
+
+  if (options.rpc_tls_cert.empty() != options.rpc_tls_key.empty()) {
+    return Fail(logger, absl::InvalidArgumentError(
+                            "--rpc-tls-cert and --rpc-tls-key go together; give both (wss://) or neither (ws://)"));
+  }
+  const bool tls = !options.rpc_tls_cert.empty();
+  absl::StatusOr<ListenAddress> api_addr = ParseListen(options.api_listen, "--api-listen");
+  if (!api_addr.ok()) return Fail(logger, api_addr.status());
+  absl::StatusOr<ListenAddress> rpc_addr = ParseListen(options.rpc_listen, "--rpc-listen");
+  if (!rpc_addr.ok()) return Fail(logger, rpc_addr.status());
+
+  absl::StatusOr<store::DataDir> dir = store::EnsureDataDir(options.data_dir);
+  if (!dir.ok()) return Fail(logger, dir.status());
+  absl::StatusOr<protocol::SigningKey> signing_key = store::LoadOrCreateSigningKey(*dir);
+  if (!signing_key.ok()) return Fail(logger, signing_key.status());
+  const protocol::VerifyingKey verifying_key = protocol::VerifyingKey::Of(*signing_key);
+  absl::StatusOr<std::unique_ptr<store::Store>> db = store::Store::Open(dir->DatabasePath());
+  if (!db.ok()) return Fail(logger, db.status());
+  // Connections of a previous process are gone, whatever the database last recorded.
+  if (absl::Status s = (*db)->MarkAllOffline(); !s.ok()) return Fail(logger, s);
+
+  store::StoreHubDirectory directory(db->get(), &logger);
+  HubOptions hub_options;
+  hub_options.heartbeat_interval_ms = options.heartbeat_interval_ms;
+  hub_options.heartbeat_timeout_ms = options.heartbeat_timeout_ms;
+  hub_options.hello_timeout_ms = options.hello_timeout_ms;
+  hub_options.call_slack_ms = options.call_slack_ms;
+  hub_options.platform_version = options.version;
+  hub_options.enable_test_hooks = options.enable_test_hooks;
+  hub_options.logger = &logger;
+  auto hub = std::make_unique<Hub>(hub_options, &directory, &verifying_key);
+  auto api = std::make_unique<api::Api>(api::ApiOptions{options.enable_test_hooks, options.version}, db->get(),
+                                        hub.get(), &*signing_key, &verifying_key, &logger);
+  HttpProtocol http(api.get());
+
+  lws_context_creation_info info{};
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  if (tls) info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  // With IPv6 on, lws binds dual-stack sockets; plain IPv4 listen addresses are simpler without it.
+  if (!api_addr->ipv6() && !rpc_addr->ipv6()) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  lws_context* context = lws_create_context(&info);
+  if (context == nullptr) return Fail(logger, absl::InternalError("cannot create the lws context"));
+
+  // lws keeps pointers into the vhost infos (stack-notes P8): they live until the context is destroyed.
+  lws_context_creation_info api_info{};
+  api_info.vhost_name = "api";
+  api_info.port = api_addr->port;
+  api_info.iface = api_addr->any() ? nullptr : api_addr->host.c_str();
+  api_info.protocols = http.Protocols();
+  lws_vhost* api_vhost = lws_create_vhost(context, &api_info);
+  if (api_vhost == nullptr) {
+    lws_context_destroy(context);
+    return Fail(logger, absl::UnavailableError(DescribeBindFailure(*api_addr)));
+  }
+  lws_context_creation_info rpc_info{};
+  rpc_info.vhost_name = "rpc";
+  rpc_info.port = rpc_addr->port;
+  rpc_info.iface = rpc_addr->any() ? nullptr : rpc_addr->host.c_str();
+  rpc_info.protocols = hub->Protocols();
+  if (tls) {
+    rpc_info.ssl_cert_filepath = options.rpc_tls_cert.c_str();
+    rpc_info.ssl_private_key_filepath = options.rpc_tls_key.c_str();
+    rpc_info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  }
+  lws_vhost* rpc_vhost = lws_create_vhost(context, &rpc_info);
+  if (rpc_vhost == nullptr) {
+    lws_context_destroy(context);
+    std::string why = DescribeBindFailure(*rpc_addr);
+    if (tls) {
+      why = absl::StrCat("cannot start the RPC endpoint on ", options.rpc_listen, ": either ", why,
+                         ", or the TLS files (--rpc-tls-cert ", options.rpc_tls_cert, ", --rpc-tls-key ",
+                         options.rpc_tls_key, ") are unreadable or do not match (see the lws error above)");
+    }
+    return Fail(logger, absl::UnavailableError(why));
+  }
+  hub->Attach(context);
+
+  const std::string api_url = absl::StrCat("http://", api_addr->UrlHost(), ":", lws_get_vhost_listen_port(api_vhost));
+  const std::string rpc_url =
+      absl::StrCat(tls ? "wss://" : "ws://", rpc_addr->UrlHost(), ":", lws_get_vhost_listen_port(rpc_vhost));
+  std::string platform_json;
+  protocol::JsonWriter w(platform_json);
+  w.BeginObject().Key("pid").Int(getpid()).Key("apiUrl").String(api_url).Key("rpcUrl").String(rpc_url).EndObject();
+  platform_json += '\n';
+  if (absl::Status s = store::WriteFileAtomic(dir->PlatformJsonPath(), platform_json, 0644); !s.ok()) {
+    lws_context_destroy(context);
+    return Fail(logger, s);
+  }
+
+  g_context.store(context);
+  struct sigaction sa{};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::printf("edge-platform listening api=%s rpc=%s\n", api_url.c_str(), rpc_url.c_str());
+  std::fflush(stdout);
+  logger.Info("serve", "edge-platform ", options.version, " serving data dir ", dir->root);
+
+  while (!g_stop.load()) {
+    if (lws_service(context, 0) < 0) break;
+  }
+  logger.Info("serve", "stopping: closing connections");
+  hub->Shutdown();
+  // Let the close frames and the answers of failed calls go out, briefly.
+  bool drained = false;
+  DrainTimer timer{};
+  timer.context = context;
+  timer.done = &drained;
+  lws_sul_schedule(context, 0, &timer.sul, OnDrainTimer, 300 * 1000);
+  while (!drained) {
+    if (lws_service(context, 0) < 0) break;
+  }
+  lws_sul_cancel(&timer.sul);
+  g_context.store(nullptr);
+  // The context first (its callbacks use the hub and the API), then the hub (its pending callbacks use the API).
+  lws_context_destroy(context);
+  hub.reset();
+  api.reset();
+  unlink(dir->PlatformJsonPath().c_str());
+  logger.Info("serve", "stopped");
+  g_lws_logger = nullptr;
+  return 0;
+}
+
+}  // namespace edge::platform::server

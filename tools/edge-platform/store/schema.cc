@@ -1,0 +1,90 @@
+// Schema migrations. Never edit a shipped migration: append a new one (docs/api.md "Data directory").
+#include "store/schema.h"
+
+#include <array>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+
+namespace edge::platform::store {
+namespace {
+
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  secret_rotated_at_ms INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'offline' CHECK (status IN ('online', 'offline')),
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  session_id TEXT NOT NULL DEFAULT '',
+  connector_json TEXT NOT NULL DEFAULT '',
+  status_json TEXT NOT NULL DEFAULT '',
+  tools_generation INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX deployments_by_org ON deployments(org_id);
+CREATE TABLE deployment_tools (
+  deployment_id TEXT NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  descriptor_json TEXT NOT NULL,
+  PRIMARY KEY (deployment_id, name)
+);
+CREATE TABLE calls (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  deployment_id TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  elapsed_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER NOT NULL
+);
+CREATE INDEX calls_by_org ON calls(org_id, seq);
+)sql",
+};
+
+absl::StatusOr<int> UserVersion(Database& db) {
+  absl::StatusOr<Statement> stmt = db.Prepare("PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return *row ? static_cast<int>(stmt->Int(0)) : 0;
+}
+
+}  // namespace
+
+int CurrentSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+absl::Status MigrateSchema(Database& db) {
+  absl::StatusOr<int> version = UserVersion(db);
+  if (!version.ok()) return version.status();
+  if (*version > CurrentSchemaVersion()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(db.path(), " has schema version ", *version, " but this edge-platform knows only up to ",
+                     CurrentSchemaVersion(), "; run a newer edge-platform on this data dir"));
+  }
+  for (int next = *version + 1; next <= CurrentSchemaVersion(); ++next) {
+    absl::Status s = InTransaction(db, [&]() -> absl::Status {
+      // Re-read inside the write lock: a concurrent admin command may have migrated meanwhile.
+      absl::StatusOr<int> now = UserVersion(db);
+      if (!now.ok()) return now.status();
+      if (*now >= next) return absl::OkStatus();
+      if (absl::Status e = db.Exec(kMigrations[static_cast<size_t>(next - 1)]); !e.ok()) return e;
+      return db.Exec(absl::StrCat("PRAGMA user_version = ", next));
+    });
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace edge::platform::store
