@@ -32,16 +32,19 @@ std::string StringAt(const rapidjson::Value& root, std::initializer_list<const c
   return v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
 }
 
-// Prints a CallToolResult: each text item, then the structured content.
+// Prints a CallToolResult: each text item; the structured content only when there is no text (tools put a
+// readable summary in the text; --json shows everything).
 void PrintResult(const rapidjson::Value& result) {
+  bool printed = false;
   if (result.HasMember("content") && result["content"].IsArray()) {
     for (const auto& item : result["content"].GetArray()) {
       if (item.IsObject() && item.HasMember("text") && item["text"].IsString()) {
         std::printf("%s\n", item["text"].GetString());
+        printed = true;
       }
     }
   }
-  if (result.HasMember("structuredContent")) {
+  if (!printed && result.HasMember("structuredContent")) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     result["structuredContent"].Accept(writer);
