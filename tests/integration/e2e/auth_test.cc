@@ -2,6 +2,8 @@
 // /statusz.
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "e2e_fixture.h"
 #include "edge/protocol/auth.h"
 
@@ -102,6 +104,22 @@ TEST_F(E2ETest, DeploymentSecretStaysOutOfLogsAndStatus) {
   EXPECT_EQ(c.Statusz().find(secret_), std::string::npos);
   EXPECT_EQ(c.process().Log().find(secret_), std::string::npos);
   EXPECT_EQ(platform_->process().Log().find(secret_), std::string::npos);
+}
+
+TEST_F(E2ETest, RotatingTheSecretDisconnectsTheConnectorWithAuthFailed) {
+  Connector& c = StartConnector();
+  HttpResponse rotated =
+      Http("POST", platform_->api_url() + "/api/v1/deployments/" + deployment_ + "/rotate-secret", "", token_);
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  EXPECT_NE(c.process().WaitLog("Authentication failed", milliseconds(20000)), std::string::npos)
+      << c.process().Log();
+  bool unready = false;
+  for (int i = 0; i < 200 && !unready; ++i) {
+    unready = Http("GET", c.health_url() + "/healthz").status == 503;
+    if (!unready) std::this_thread::sleep_for(milliseconds(25));
+  }
+  EXPECT_TRUE(unready);
+  EXPECT_EQ(Invoke("echo", R"({"text":"x"})").status, 503);
 }
 
 }  // namespace

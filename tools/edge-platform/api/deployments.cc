@@ -84,6 +84,8 @@ void Api::RotateSecret(const Exchange& ex, const Caller& caller, const std::stri
   absl::StatusOr<store::DeploymentSecret> rotated = store_->RotateSecret(id);
   if (!rotated.ok()) return ex->Respond(StatusResponse(rotated.status(), "deployment_not_found"));
   if (logger_) logger_->Info("api", "secret of deployment ", id, " rotated");
+  // A connector still using the old secret must not keep its session: it reconnects with the new one.
+  hub_->RevokeDeploymentCredentials(id);
   std::string body;
   protocol::JsonWriter w(body);
   w.BeginObject().Key("id").String(id).Key("secret").String(rotated->secret).EndObject();
@@ -96,8 +98,8 @@ void Api::DeleteDeployment(const Exchange& ex, const Caller& caller, const std::
   if (hub_->Connection(id)) {
     return ex->Respond(ErrorResponse(
         409, "deployment_connected",
-        absl::StrCat("deployment '", id, "' has a connected connector; stop it (or rotate the secret and wait for "
-                                         "it to disconnect) before deleting the deployment")));
+        absl::StrCat("deployment '", id, "' has a connected connector; stop it (or rotate the secret, which "
+                                         "disconnects it) before deleting the deployment")));
   }
   if (absl::Status s = store_->DeleteDeployment(id); !s.ok()) {
     return ex->Respond(StatusResponse(s, "deployment_not_found"));

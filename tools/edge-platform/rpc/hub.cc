@@ -209,6 +209,17 @@ bool HubCore::SendOversizeForTest(std::string_view deployment_id, size_t bytes) 
   return true;
 }
 
+bool HubCore::RevokeDeploymentCredentials(std::string_view deployment_id) {
+  auto it = by_deployment_.find(std::string(deployment_id));
+  if (it == by_deployment_.end()) return false;
+  Session& s = *it->second;
+  if (s.state == SessionState::kEnded || s.identity.auth != "deployment-credentials") return false;
+  CloseSession(s, protocol::kCloseAuthFailed,
+               protocol::FormatCloseReason(protocol::kCloseAuthFailed, {{"reason", "invalid_credentials"}}),
+               "its deployment credentials were revoked (secret rotated)");
+  return true;
+}
+
 // ULID-like: 48-bit millisecond time + 80 random bits, Crockford base32 (26 chars, sortable by time).
 std::string HubCore::NewId() {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -252,6 +263,9 @@ bool Hub::NotifyBundleUpdated(std::string_view deployment_id, const protocol::Bu
 }
 bool Hub::SendOversizeForTest(std::string_view deployment_id, size_t bytes) {
   return impl_->core.SendOversizeForTest(deployment_id, bytes);
+}
+bool Hub::RevokeDeploymentCredentials(std::string_view deployment_id) {
+  return impl_->core.RevokeDeploymentCredentials(deployment_id);
 }
 void Hub::Shutdown() { impl_->core.Shutdown(); }
 

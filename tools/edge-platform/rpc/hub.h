@@ -117,6 +117,10 @@ class Hub {
   // Test hook (only with enable_test_hooks): sends one text message of `bytes` bytes to the deployment's
   // connector, to exercise its message limit. False when not connected or hooks are off.
   bool SendOversizeForTest(std::string_view deployment_id, size_t bytes);
+  // The deployment's secret was rotated (or the deployment deleted): a connection that authenticated with the
+  // old credentials is closed with 4001 (reason invalid_credentials). Token-authenticated connections stay.
+  // False when no such connection exists.
+  bool RevokeDeploymentCredentials(std::string_view deployment_id);
   // Platform shutdown: fails outstanding calls (-32006) and closes every connection with 1001.
   void Shutdown();
 

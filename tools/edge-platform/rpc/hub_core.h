@@ -76,6 +76,7 @@ class HubCore {
   std::optional<ConnectionInfo> Connection(std::string_view deployment_id) const;
   bool NotifyBundleUpdated(std::string_view deployment_id, const protocol::BundleUpdatedParams& params);
   bool SendOversizeForTest(std::string_view deployment_id, size_t bytes);
+  bool RevokeDeploymentCredentials(std::string_view deployment_id);
 
  private:
   int OnCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
