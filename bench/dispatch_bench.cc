@@ -1,7 +1,7 @@
 // In-process dispatch benchmark: arguments JSON -> schema validation -> echo plugin -> result JSON.
 //
 // The echo plugin (examples/echo) is loaded through the real edge::runtime::PluginHost, so every call crosses
-// the C ABI exactly as in production. Four benchmarks:
+// the C ABI exactly as in production. The benchmarks:
 //
 //   BM_Invoke/validated      Tool::Invoke on the calling thread, arguments checked against inputSchema and
 //                            structuredContent against outputSchema
@@ -10,6 +10,12 @@
 //   BM_Executor/unvalidated  the same without validation
 //   BM_ExecutorBatch         64 calls submitted at once, then waited for: the executor's per-call cost when the
 //                            thread wake-ups are amortized (call_time = wall time per call)
+//   BM_ExecutorGap           one call in flight as in BM_Executor, but the caller waits gap_us before the next
+//                            Submit, like a link whose next call arrives a network round trip later. Only the
+//                            Submit-to-completion time is reported.
+//
+// The executor benchmarks also report exec_cpu: CPU time per call of every thread but the caller's (workers,
+// watchdog), which shows what an idle worker's spinning costs.
 //
 // Every iteration ends with ToolResult::ToJson(), the MCP result object a caller would send back.
 // Run: edge_dispatch_bench --benchmark_repetitions=5 --benchmark_min_time=0.3 (see docs/performance.md).
@@ -17,7 +23,9 @@
 // --no_deadlock_detection turns off Abseil's Mutex deadlock detection (absl::SetMutexDeadlockDetectionMode),
 // which Debian's libabsl leaves on and which costs measurably on every call (see docs/performance.md).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -149,28 +157,80 @@ class Completion {
   CallOutcome outcome_;
 };
 
+double CpuSeconds(int who) {
+  rusage usage{};
+  getrusage(who, &usage);
+  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// CPU time used by every thread except the calling one, between construction and Report: the executor's own
+// threads, since the benchmark starts no others.
+class OtherThreadsCpu {
+ public:
+  OtherThreadsCpu() : start_(Now()) {}
+  void Report(benchmark::State& state, int64_t calls) const {
+    state.counters["exec_cpu"] = benchmark::Counter((Now() - start_) / static_cast<double>(calls));
+  }
+
+ private:
+  static double Now() { return CpuSeconds(RUSAGE_SELF) - CpuSeconds(RUSAGE_THREAD); }
+  double start_;
+};
+
+// One call through the executor, waited for on this thread.
+bool CallOnce(Setup& s, Completion& completion, uint64_t n) {
+  CallRequest request;
+  request.call_id = std::to_string(n);
+  request.tool = "echo";
+  request.arguments_json = kArgs;
+  CallCallbacks callbacks;
+  callbacks.on_complete = [&completion](CallOutcome outcome) { completion.Set(std::move(outcome)); };
+  s.executor->Submit(std::move(request), std::move(callbacks));
+  CallOutcome outcome = completion.Wait();
+  if (!outcome.result.ok()) return false;
+  std::string json = outcome.result->ToJson();
+  benchmark::DoNotOptimize(json.data());
+  return true;
+}
+
 // (c): Executor::Submit + wait for completion (one call in flight).
 void BM_Executor(benchmark::State& state) {
   Setup& s = Get(state.range(0) != 0);
   Completion completion;
   uint64_t n = 0;
+  OtherThreadsCpu cpu;
   for (auto _ : state) {
-    CallRequest request;
-    request.call_id = std::to_string(++n);
-    request.tool = "echo";
-    request.arguments_json = kArgs;
-    CallCallbacks callbacks;
-    callbacks.on_complete = [&completion](CallOutcome outcome) { completion.Set(std::move(outcome)); };
-    s.executor->Submit(std::move(request), std::move(callbacks));
-    CallOutcome outcome = completion.Wait();
-    if (!outcome.result.ok()) {
+    if (!CallOnce(s, completion, ++n)) {
       state.SkipWithError("echo call failed");
       break;
     }
-    std::string json = outcome.result->ToJson();
-    benchmark::DoNotOptimize(json.data());
   }
   state.SetItemsProcessed(state.iterations());
+  cpu.Report(state, state.iterations());
+}
+
+// One call in flight, the next submitted gap_us after the previous completed. The gap is a busy wait: a sleep
+// would add the kernel's timer slack (50 µs by default), which is larger than the gaps of interest.
+void BM_ExecutorGap(benchmark::State& state) {
+  Setup& s = Get(false);
+  const auto gap = std::chrono::microseconds(state.range(0));
+  Completion completion;
+  uint64_t n = 0;
+  OtherThreadsCpu cpu;
+  for (auto _ : state) {
+    const auto gap_end = std::chrono::steady_clock::now() + gap;
+    while (std::chrono::steady_clock::now() < gap_end) {
+    }
+    const auto start = std::chrono::steady_clock::now();
+    if (!CallOnce(s, completion, ++n)) {
+      state.SkipWithError("echo call failed");
+      break;
+    }
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  state.SetItemsProcessed(state.iterations());
+  cpu.Report(state, state.iterations());
 }
 
 // Submits kBatch calls, then waits for all of them: per-call cost with the wake-ups amortized.
@@ -181,6 +241,7 @@ void BM_ExecutorBatch(benchmark::State& state) {
   int done = 0;
   int failed = 0;
   uint64_t n = 0;
+  OtherThreadsCpu cpu;
   for (auto _ : state) {
     {
       absl::MutexLock lock(&mu);
@@ -204,6 +265,7 @@ void BM_ExecutorBatch(benchmark::State& state) {
     absl::MutexLock lock(&mu);
     mu.Await(absl::Condition(+[](int* d) { return *d == kBatch; }, &done));
   }
+  cpu.Report(state, state.iterations() * kBatch);
   if (failed > 0) state.SkipWithError("echo calls failed (is max_queued_calls below the batch size?)");
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.counters["call_time"] = benchmark::Counter(static_cast<double>(state.iterations() * kBatch),
@@ -217,6 +279,9 @@ void ValidationArg(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Invoke)->Apply(ValidationArg);
 BENCHMARK(BM_Executor)->Apply(ValidationArg)->UseRealTime();
 BENCHMARK(BM_ExecutorBatch)->Apply(ValidationArg)->UseRealTime();
+// 40 µs: inside the workers' spin window (at most 50 µs); 100 µs: about a link round trip across vCPUs on the
+// test VM; 500 µs: well outside it, where idle workers should block at once.
+BENCHMARK(BM_ExecutorGap)->ArgName("gap_us")->Arg(40)->Arg(100)->Arg(500)->UseManualTime();
 
 }  // namespace
 

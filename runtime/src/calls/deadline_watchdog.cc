@@ -20,10 +20,12 @@ DeadlineWatchdog::~DeadlineWatchdog() {
 uint64_t DeadlineWatchdog::Schedule(absl::Time when, Check check) {
   absl::MutexLock lock(&mu_);
   uint64_t id = next_id_++;
-  bool earliest = by_time_.empty() || when < by_time_.begin()->first.first;
   by_time_.emplace(std::make_pair(when, id), std::move(check));
   when_by_id_[id] = when;
-  if (earliest) wake_.Signal();  // the thread may be sleeping until a later deadline
+  if (when < wakes_at_) {
+    wakes_at_ = absl::InfinitePast();  // it will look at the whole map once awake: one signal is enough
+    wake_.Signal();
+  }
   return id;
 }
 
@@ -53,12 +55,19 @@ void DeadlineWatchdog::Run() {
   mu_.Lock();
   while (!stop_) {
     if (by_time_.empty() || by_time_.begin()->first.first == absl::InfiniteFuture()) {
+      wakes_at_ = absl::InfiniteFuture();
       wake_.Wait(&mu_);
+      wakes_at_ = absl::InfinitePast();
       continue;
     }
     auto first = by_time_.begin();
     if (first->first.first > absl::Now()) {
+      // Cancelling this entry leaves the wait as it is: the thread wakes at its time, finds it gone and
+      // sleeps again until the next one. That is one spurious wake-up per cancelled earliest entry at worst,
+      // instead of a signal per Cancel.
+      wakes_at_ = first->first.first;
       wake_.WaitWithDeadline(&mu_, first->first.first);
+      wakes_at_ = absl::InfinitePast();
       continue;
     }
     uint64_t id = first->first.second;

@@ -47,6 +47,12 @@ class DeadlineWatchdog {
   std::map<std::pair<absl::Time, uint64_t>, Check> by_time_;
   absl::flat_hash_map<uint64_t, absl::Time> when_by_id_;
   uint64_t next_id_ = 1;
+  // When the thread next looks at the map by itself: the deadline it sleeps until, InfiniteFuture when it
+  // sleeps without one, InfinitePast while it is awake (it looks again before sleeping). Schedule wakes it
+  // only for an earlier entry. Entries are usually cancelled long before they are due (a call finishes in
+  // microseconds, its timeout is a minute away), so most Schedules come after the thread went to sleep
+  // until a cancelled entry's time; waking it for each would cost a thread wake-up per call.
+  absl::Time wakes_at_ = absl::InfinitePast();
   uint64_t running_id_ = 0;         // the entry whose check runs now, 0 when none
   bool running_cancelled_ = false;  // Cancel(running_id_) arrived while it ran
   bool stop_ = false;

@@ -1,7 +1,10 @@
 // InProcessExecutor: admission, dispatch, timeouts, cancellation and shutdown of in-process tool calls.
 #include "calls/in_process_executor.h"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 
@@ -24,6 +27,39 @@ constexpr size_t kMaxToolsNamed = 20;
 // A tool slower than this to return after a cancel gets advice in the late-result log.
 constexpr absl::Duration kSlowToStop = absl::Seconds(1);
 
+// Spinning (see in_process_executor.h). The window grows from kSpinGrowStart by doubling up to kMaxSpin, and
+// halves, down to nothing, after each idle gap longer than kMaxSpin. kMaxSpin bounds the CPU an idle worker
+// burns per idle gap; a call arriving later than that costs a wake-up either way. Measurements behind the
+// values: docs/performance.md, section 5.
+constexpr absl::Duration kMaxSpin = absl::Microseconds(50);
+constexpr absl::Duration kSpinGrowStart = absl::Microseconds(10);
+// Pause instructions between two looks at the clock: about half a microsecond on the test VM.
+constexpr int kPausesPerClockRead = 16;
+// A spinner that has not looked at the clock for this long is not running (it looks about every microsecond).
+constexpr int64_t kSpinnerStalledNs = 10'000;
+
+// Tells the CPU this is a spin-wait: it frees the core's resources for the sibling hyperthread and avoids
+// the memory-order mis-speculation penalty when the awaited store arrives.
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool MayUseSeveralCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return true;
+  return CPU_COUNT(&set) > 1;
+}
+
 // Zero or negative executor defaults mean "no limit".
 absl::Duration OrInfinite(absl::Duration d) { return d <= absl::ZeroDuration() ? absl::InfiniteDuration() : d; }
 
@@ -40,6 +76,7 @@ InProcessExecutor::InProcessExecutor(std::shared_ptr<ToolCatalog> catalog, Execu
       max_queued_(static_cast<size_t>(std::max(0, options.max_queued_calls))),
       default_inactivity_(OrInfinite(options.default_inactivity_timeout)),
       default_max_duration_(OrInfinite(options.default_max_duration)),
+      may_spin_(MayUseSeveralCpus()),
       logger_(options.logger != nullptr ? *options.logger : Logger::Default()) {
   if (options.max_concurrent_calls < 1) {
     logger_.Warn(kComponent, "maxConcurrentCalls is ", options.max_concurrent_calls,
@@ -182,6 +219,8 @@ void InProcessExecutor::Submit(CallRequest request, CallCallbacks callbacks) {
       }
       waiting_.push_back(call);
       DispatchLocked();
+      ReleaseStalledSpinnerLocked();
+      AdaptSpinLocked(now);
     }
   }
   if (!rejection.ok()) call->Deliver(std::move(rejection), absl::Now());
@@ -202,6 +241,7 @@ void InProcessExecutor::DispatchLocked() {
     if (!call->tool().descriptor().concurrent) serial_busy_.insert(call->tool_name());
     ++busy_workers_;
     ready_.push_back(std::move(call));
+    SetReadyCountLocked();
   }
 }
 
@@ -314,10 +354,11 @@ void InProcessExecutor::WorkerLoop() {
     bool run = false;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &InProcessExecutor::HasWorkLocked));
+      if (!HasWorkLocked()) WaitForWorkLocked();
       if (ready_.empty()) return;  // stopping
       call = std::move(ready_.front());
       ready_.pop_front();
+      SetReadyCountLocked();
       if (call->done) {  // cancelled or expired between dispatch and pick-up: never runs
         ReleaseWorkerLocked(*call);
         DispatchLocked();
@@ -329,6 +370,63 @@ void InProcessExecutor::WorkerLoop() {
     }
     if (run) RunCall(call);
     // `call` is released here, outside the lock: it may hold the last reference to a plugin generation.
+  }
+}
+
+void InProcessExecutor::WaitForWorkLocked() {
+  idle_since_ = absl::Now();
+  if (may_spin_ && !spinner_ && spin_window_ > absl::ZeroDuration()) {
+    spinner_ = true;
+    const uint64_t token = ++spin_token_;
+    const absl::Duration window = spin_window_;
+    spinner_seen_ns_.store(SteadyNanos(), std::memory_order_relaxed);
+    mu_.Unlock();
+    SpinFor(window);
+    mu_.Lock();
+    if (spin_token_ == token) spinner_ = false;  // else Submit released this spin already
+    // A call that arrived meanwhile is taken here whether or not the spin saw it: Submit did not wake a
+    // blocked worker for it, counting on this one.
+    if (HasWorkLocked()) return;
+  }
+  mu_.Await(absl::Condition(this, &InProcessExecutor::HasWorkForBlockedWorkerLocked));
+}
+
+bool InProcessExecutor::SpinFor(absl::Duration window) {
+  const int64_t deadline = SteadyNanos() + absl::ToInt64Nanoseconds(window);
+  for (;;) {
+    for (int i = 0; i < kPausesPerClockRead; ++i) {
+      if (ready_count_.load(std::memory_order_acquire) != 0) return true;
+      CpuRelax();
+    }
+    const int64_t now = SteadyNanos();
+    if (now >= deadline) return false;
+    spinner_seen_ns_.store(now, std::memory_order_relaxed);
+    // Gives the CPU to any other runnable thread, such as the submitter when it shares this CPU, or other
+    // processes on a busy machine: the spin only ever uses a CPU nothing else wants. When nothing else is
+    // runnable it returns at once.
+    sched_yield();
+  }
+}
+
+void InProcessExecutor::ReleaseStalledSpinnerLocked() {
+  if (!spinner_ || ready_.empty()) return;
+  if (SteadyNanos() - spinner_seen_ns_.load(std::memory_order_relaxed) <= kSpinnerStalledNs) return;
+  spinner_ = false;
+  ++spin_token_;
+}
+
+void InProcessExecutor::AdaptSpinLocked(absl::Time now) {
+  if (idle_since_ == absl::InfiniteFuture()) return;  // not the first call since a worker went idle
+  const absl::Duration idle = now - idle_since_;
+  idle_since_ = absl::InfiniteFuture();
+  if (idle <= spin_window_) return;  // the spinning worker took it: the window fits
+  if (idle > kMaxSpin) {
+    // No window would have helped; calls are far apart (or this ends a quiet period). Back off.
+    spin_window_ /= 2;
+    if (spin_window_ < kSpinGrowStart) spin_window_ = absl::ZeroDuration();
+  } else {
+    // A longer window would have caught this call.
+    spin_window_ = std::min(kMaxSpin, std::max(kSpinGrowStart, spin_window_ * 2));
   }
 }
 

@@ -5,9 +5,19 @@
 // they wait without holding a worker. A worker stays occupied until the tool really returns, even after
 // the call was completed early by a timeout or a cancel ("abandoned"): that is how hidden work is kept
 // within the limit. The deadline watchdog expires calls; outcomes are delivered outside the lock.
+//
+// Hand-off latency: waking a sleeping worker costs about 25 µs on a VM (an IPI to a halted vCPU), more than
+// running a small tool. So a worker that runs out of work first spins, without the lock and yielding to any
+// other runnable thread, for a short window before it blocks; a call submitted within that window starts
+// without a wake-up. At most one worker spins, and Submit wakes a blocked worker only for calls the spinner
+// will not take (or when the spinner is not on a CPU). The window adapts to the gaps between calls (as KVM's
+// halt polling does): it grows while calls arrive shortly after the workers went idle, and shrinks to nothing
+// while they do not, so an idle executor, or one whose calls are far apart, uses no CPU. A process limited to
+// one CPU never spins: the submitter could only run by taking the spinner's CPU.
 #ifndef EDGE_RUNTIME_CALLS_IN_PROCESS_EXECUTOR_H_
 #define EDGE_RUNTIME_CALLS_IN_PROCESS_EXECUTOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -37,6 +47,12 @@ class InProcessExecutor final : public Executor {
   ExecutorStats Stats() const override;
   absl::Status Drain(absl::Duration grace) override;
 
+  // For tests: how long an idle worker spins before it blocks (zero: it blocks at once).
+  absl::Duration SpinWindowForTest() const {
+    absl::MutexLock lock(&mu_);
+    return spin_window_;
+  }
+
  private:
   using CallPtr = std::shared_ptr<CallState>;
   enum class EndKind { kTimedOut, kCancelled };
@@ -56,6 +72,20 @@ class InProcessExecutor final : public Executor {
   std::optional<absl::Time> CheckDeadline(const std::weak_ptr<CallState>& weak);
 
   bool HasWorkLocked() const { return !ready_.empty() || stopping_; }
+  // What wakes a blocked worker: a call the spinning worker (if any) will not take.
+  bool HasWorkForBlockedWorkerLocked() const {
+    return stopping_ || ready_.size() > (spinner_ ? 1u : 0u);
+  }
+  // Called by a worker with nothing to run; returns (with mu_ held) once HasWorkLocked().
+  void WaitForWorkLocked();
+  // Polls ready_count_ for up to `window` without the lock. True when a call became ready.
+  bool SpinFor(absl::Duration window);
+  // In Submit: when the spinning worker is not on a CPU (preempted on a busy machine), stops counting on it,
+  // so that a blocked worker is woken for the call instead of the call waiting for the spinner's next slice.
+  void ReleaseStalledSpinnerLocked();
+  // At the first Submit after a worker went idle: adapts spin_window_ to how long the idle gap was.
+  void AdaptSpinLocked(absl::Time now);
+  void SetReadyCountLocked() { ready_count_.store(ready_.size(), std::memory_order_release); }
   bool IdleLocked() const { return in_flight_.empty() && busy_workers_ == 0 && delivering_ == 0; }
   bool WorkersFreeLocked() const { return busy_workers_ == 0 && delivering_ == 0; }
   void WorkerLoop();
@@ -67,6 +97,7 @@ class InProcessExecutor final : public Executor {
   const size_t max_queued_;
   const absl::Duration default_inactivity_;
   const absl::Duration default_max_duration_;
+  const bool may_spin_;  // false when the process may use only one CPU
   Logger& logger_;
 
   mutable absl::Mutex mu_;
@@ -85,6 +116,14 @@ class InProcessExecutor final : public Executor {
   uint64_t cancelled_ = 0;
   uint64_t rejected_overloaded_ = 0;
   uint64_t late_results_ = 0;
+  // Spinning (see the top of this file).
+  bool spinner_ = false;        // a worker spins and will take the next ready call; at most one does
+  uint64_t spin_token_ = 0;     // identifies the current spin; bumped when Submit releases a stalled spinner
+  std::atomic<int64_t> spinner_seen_ns_{0};  // steady clock, updated by the spinner at each look at the clock
+  absl::Duration spin_window_ = absl::ZeroDuration();    // how long the next idle worker spins
+  absl::Time idle_since_ = absl::InfiniteFuture();       // when a worker last ran out of work; Infinite:
+                                                         // a call was submitted since
+  std::atomic<size_t> ready_count_{0};                   // ready_.size(), polled by the spinner
 
   // Declared after the state its checks use, so it is destroyed (and its thread joined) first.
   DeadlineWatchdog watchdog_;

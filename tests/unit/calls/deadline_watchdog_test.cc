@@ -92,6 +92,41 @@ TEST(DeadlineWatchdogTest, CancelFromInsideTheRunningCheckStopsRescheduling) {
   EXPECT_EQ(dog.size(), 0u);
 }
 
+// The thread is only woken for an entry earlier than the deadline it sleeps until. An entry that is earlier
+// must still run on time, even when the thread sleeps without a deadline or until an hour from now.
+TEST(DeadlineWatchdogTest, AnEarlierEntryWakesTheSleepingThread) {
+  DeadlineWatchdog dog;
+  FiredLog log;
+  dog.Schedule(absl::Now() + absl::Hours(1), [&] { log.Add("hour"); return std::nullopt; });
+  dog.Schedule(absl::InfiniteFuture(), [&] { log.Add("never"); return std::nullopt; });
+  absl::SleepFor(absl::Milliseconds(20));  // the thread is now asleep until the hour-away entry
+  dog.Schedule(absl::Now() + absl::Milliseconds(10), [&] { log.Add("soon"); return std::nullopt; });
+  ASSERT_TRUE(log.WaitFor(1));
+  EXPECT_EQ(log.fired(), std::vector<std::string>{"soon"});
+}
+
+// Cancelling the entry the thread sleeps until leaves that sleep as it is (no signal per Cancel); a later
+// entry scheduled meanwhile (no signal either) must run at its own time: not when the stale sleep ends, and
+// not never.
+TEST(DeadlineWatchdogTest, EntryScheduledAfterTheCancelledEarliestOneRunsAtItsTime) {
+  DeadlineWatchdog dog;
+  FiredLog log;
+  absl::Time fired_at;
+  const absl::Time start = absl::Now();
+  uint64_t first = dog.Schedule(start + absl::Milliseconds(30), [&] { log.Add("cancelled"); return std::nullopt; });
+  absl::SleepFor(absl::Milliseconds(5));  // the thread is now asleep until `first`
+  dog.Cancel(first);
+  const absl::Time due = start + absl::Milliseconds(80);
+  dog.Schedule(due, [&] {
+    fired_at = absl::Now();
+    log.Add("later");
+    return std::nullopt;
+  });
+  ASSERT_TRUE(log.WaitFor(1));
+  EXPECT_EQ(log.fired(), std::vector<std::string>{"later"});
+  EXPECT_GE(fired_at, due);
+}
+
 TEST(DeadlineWatchdogTest, DestroyingWithPendingEntriesDoesNotRunThem) {
   bool ran = false;
   {
