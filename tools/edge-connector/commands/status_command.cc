@@ -1,7 +1,6 @@
 // `edge-connector status`: reads a running connector's /statusz and prints a readable summary (or the raw
 // JSON). The JSON belongs to the daemon and may grow or lose fields, so every field is optional here ("-").
 #include <CLI/CLI.hpp>
-#include <curl/curl.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "commands/commands.h"
+#include "commands/http_client.h"
 #include "edge/runtime/config.h"
 #include "edge/runtime/log.h"
 #include "rapidjson/document.h"
@@ -30,35 +30,7 @@ struct StatusOptions {
   bool json = false;
 };
 
-constexpr size_t kMaxBody = 4 << 20;
-
-size_t OnData(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (body->size() + size * count > kMaxBody) return 0;  // not a status snapshot; stop
-  body->append(data, size * count);
-  return size * count;
-}
-
-// GET `url`; "" on success, else the curl error text.
-std::string Fetch(const std::string& url, std::string* body, long* http_status) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURL* h = curl_easy_init();
-  if (h == nullptr) return "cannot initialise libcurl";
-  char errbuf[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnData);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  CURLcode rc = curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, http_status);
-  curl_easy_cleanup(h);
-  if (rc == CURLE_OK) return "";
-  return errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
-}
+constexpr size_t kMaxBody = 4 << 20;  // larger is not a status snapshot; stop reading
 
 using Json = rapidjson::Value;
 
@@ -199,17 +171,26 @@ int Run(const StatusOptions& o) {
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   const std::string url = base + "/statusz";
-  std::string body;
-  long http_status = 0;
-  if (std::string err = Fetch(url, &body, &http_status); !err.empty()) {
-    std::fprintf(stderr,
-                 "connector not reachable at %s: %s. Is `edge-connector run` running? (health port: HEALTH_PORT)\n",
-                 base.c_str(), err.c_str());
+  HttpRequest request;
+  request.url = url;
+  request.connect_timeout_ms = 3000;
+  request.timeout_ms = 3000;
+  request.max_body_bytes = kMaxBody;
+  HttpResponse response;
+  if (absl::Status s = HttpFetch(request, &response); !s.ok()) {
+    if (s.code() == absl::StatusCode::kFailedPrecondition) {  // libcurl missing: not the connector's fault
+      std::fprintf(stderr, "edge-connector status: %s\n", std::string(s.message()).c_str());
+    } else {
+      std::fprintf(stderr,
+                   "connector not reachable at %s: %s. Is `edge-connector run` running? (health port: HEALTH_PORT)\n",
+                   base.c_str(), std::string(s.message()).c_str());
+    }
     return kExitToolError;
   }
-  if (http_status != 200) {
+  const std::string& body = response.body;
+  if (response.status != 200) {
     std::fprintf(stderr, "unexpected HTTP %ld from %s: is this the connector's health port? (HEALTH_PORT)\n",
-                 http_status, url.c_str());
+                 response.status, url.c_str());
     return kExitToolError;
   }
   rapidjson::Document doc;
