@@ -40,6 +40,7 @@ struct Options {
   int platform_calls = 3000;
   int repetitions = 3;
   bool smoke = false;
+  bool connector_only = false;  // floor and connector phases only: no edge-platform
 };
 
 struct Figures {
@@ -246,10 +247,14 @@ int main(int argc, char** argv) {
       value(&o.throughput_calls);
     } else if (a == "--platform-calls") {
       value(&o.platform_calls);
+    } else if (a == "--connector-only") {
+      o.connector_only = true;
+    } else if (a == "--connector" && i + 1 < argc) {
+      o.connector = argv[++i];  // A/B runs against another build of the connector
     } else {
       std::fprintf(stderr,
                    "usage: edge_link_bench [--smoke] [--repetitions N] [--latency-calls N] [--throughput-calls N] "
-                   "[--platform-calls N]\n");
+                   "[--platform-calls N] [--connector-only] [--connector PATH]\n");
       return 64;
     }
   }
@@ -260,9 +265,11 @@ int main(int argc, char** argv) {
   for (int r = 0; r < o.repetitions; ++r) {
     ok = Floor(o, &floor_lat, &floor_tp) && ok;
     ok = Connector(o, &conn_lat, &conn_tp) && ok;
+    if (o.connector_only) continue;
     platform_runs.push_back(ThroughPlatform(o));
     ok = platform_runs.back().ok && ok;
   }
+  if (o.connector_only) platform_runs.emplace_back();  // keeps the report's shape; its rows print zeros
   if (!ok || floor_lat.empty() || conn_lat.empty()) {
     std::fprintf(stderr, "edge_link_bench: a phase failed (see the messages above)\n");
     return 1;
@@ -286,19 +293,23 @@ int main(int argc, char** argv) {
               std::string(11, '-').c_str(), std::string(12, '-').c_str());
   PrintRow("floor: bare lws echo, 1 in flight", fl);
   PrintRow("connector round trip (driver), 1 in flight", cl);
-  PrintRow("through the platform (REST), 1 in flight", pl);
+  if (!o.connector_only) PrintRow("through the platform (REST), 1 in flight", pl);
   std::printf("| %-44s | %9s | %9s | %10.0f |\n", "floor: bare lws echo, 64 in flight", "", "", ft.per_second);
   std::printf("| %-44s | %9s | %9s | %10.0f |\n", "connector (driver), 64 in flight", "", "", ct.per_second);
-  std::printf("| %-44s | %9s | %9s | %10.0f |\n", "through the platform (REST), 64 in flight", "", "",
-              pt.per_second);
+  if (!o.connector_only) {
+    std::printf("| %-44s | %9s | %9s | %10.0f |\n", "through the platform (REST), 64 in flight", "", "",
+                pt.per_second);
+  }
   std::sort(healthy.begin(), healthy.end());
   std::sort(rss.begin(), rss.end());
   const double ratio = fl.p50 > 0 ? cl.p50 / fl.p50 : 0;
   const double tp_ratio = ft.per_second > 0 ? ct.per_second / ft.per_second : 0;
   std::printf("\nconnector round trip / echo floor (p50): %.2fx (target <= 1.5x)\n", ratio);
   std::printf("connector throughput / echo floor (64 in flight): %.0f%% (target >= 80%%)\n", tp_ratio * 100);
-  std::printf("connector start-to-healthy: %.1f ms (target < 100 ms)\n", healthy[healthy.size() / 2]);
-  std::printf("connector idle RSS: %.1f MiB (target < 10 MiB)\n", rss[rss.size() / 2] / (1024.0 * 1024.0));
+  if (!o.connector_only) {
+    std::printf("connector start-to-healthy: %.1f ms (target < 100 ms)\n", healthy[healthy.size() / 2]);
+    std::printf("connector idle RSS: %.1f MiB (target < 10 MiB)\n", rss[rss.size() / 2] / (1024.0 * 1024.0));
+  }
   if (cl.errors + ct.errors + pl.errors + pt.errors > 0) {
     std::fprintf(stderr, "edge_link_bench: some calls failed\n");
     return 1;

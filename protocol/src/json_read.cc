@@ -58,7 +58,35 @@ absl::Status FieldError(std::string_view what, std::string_view pointer, std::st
   return s;
 }
 
+namespace {
+// The params object DecodeMessage parsed last on this thread, and its minified text (Envelope::params). The
+// element lives in DecodeMessage's parser, valid until its next DecodeMessage, which replaces this entry.
+struct LastParams {
+  std::string text;
+  simdjson::dom::object object;
+  bool valid = false;
+};
+thread_local LastParams last_params;
+}  // namespace
+
+// Called by DecodeMessage (declared there: internal.h keeps simdjson out of the public headers).
+void RememberDecodedParams(std::string_view text, const simdjson::dom::object* object) {
+  if (object == nullptr) {
+    last_params.valid = false;
+    return;
+  }
+  last_params.text.assign(text.data(), text.size());
+  last_params.object = *object;
+  last_params.valid = true;
+}
+
 absl::Status ParseObject(std::string_view what, std::string_view json, simdjson::dom::object* out) {
+  // A params parser right after DecodeMessage gets the very text DecodeMessage minified from the object it
+  // already parsed and validated: reuse that object instead of parsing the text a second time.
+  if (last_params.valid && json == last_params.text) {
+    *out = last_params.object;
+    return absl::OkStatus();
+  }
   // One parser and padded buffer per thread: allocation is the expensive part of a parse (stack-notes §4.1).
   thread_local simdjson::dom::parser parser;
   thread_local std::string buffer;

@@ -10,6 +10,11 @@
 #include "simdjson.h"
 
 namespace edge::protocol {
+namespace internal {
+// json_read.cc: lets ParseObject reuse the params object of the last DecodeMessage on this thread; nullptr
+// forgets it (its parser is about to be reused).
+void RememberDecodedParams(std::string_view text, const simdjson::dom::object* object);
+}  // namespace internal
 namespace {
 
 using internal::ToAbsl;
@@ -64,6 +69,7 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
   // DOM, not ondemand: ondemand would hand out raw sub-objects without validating them (stack-notes §4.3).
   thread_local simdjson::dom::parser parser;
   thread_local std::string buffer;
+  internal::RememberDecodedParams({}, nullptr);  // the parse below invalidates the remembered object
   buffer.reserve(message.size() + simdjson::SIMDJSON_PADDING);
   buffer.assign(message.data(), message.size());
   simdjson::dom::element root;
@@ -122,6 +128,8 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
       return InvalidRequest(echo, "\"params\" must be an object");
     } else {
       env.params = internal::RawText(*params);
+      simdjson::dom::object params_obj = params->get_object().value_unsafe();
+      internal::RememberDecodedParams(env.params, &params_obj);
     }
     return env;
   }

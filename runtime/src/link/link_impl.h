@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
@@ -42,6 +43,19 @@ inline constexpr char kLocalProtocolName[] = "edge-tool-rpc-client";
 void InstallLwsLogger(Logger* logger);
 // Routes lws lines back to Logger::Default() if `logger` is still installed (it may be about to die).
 void UninstallLwsLogger(Logger* logger);
+
+// TCP_CORK on `fd` (when >= 0) until Release or destruction: several lws_writes leave as one push.
+class Cork {
+ public:
+  explicit Cork(int fd);
+  ~Cork() { Release(); }
+  Cork(const Cork&) = delete;
+  Cork& operator=(const Cork&) = delete;
+  void Release();
+
+ private:
+  int fd_;
+};
 
 enum class PendingKind { kHello, kRegister, kHeartbeat };
 struct PendingRequest {
@@ -112,16 +126,23 @@ struct Link::Impl {
     using Item = absl::AnyInvocable<void(Impl&) &&>;
     absl::Mutex mu;
     lws_context* context ABSL_GUARDED_BY(mu) = nullptr;  // nullptr: closed, posts are dropped
-    std::deque<Item> items ABSL_GUARDED_BY(mu);
+    std::vector<Item> items ABSL_GUARDED_BY(mu);
+    // A lws_cancel_service is on its way and the items have not been taken since: later posts need not send
+    // another (each costs a pipe write and a poll wake-up).
+    bool signalled ABSL_GUARDED_BY(mu) = false;
 
     // Any thread. False when the link is gone.
     bool Post(Item item);
+    // Service thread: moves everything queued into `out` (which must be empty).
+    void TakeAll(std::vector<Item>* out);
   };
 
   Impl(LinkOptions options, std::shared_ptr<ToolCatalog> catalog, Executor* executor);
 
   // ---- link.cc
   void ServiceLoop();
+  // Service thread (WAIT_CANCELLED): runs everything posted so far.
+  void RunInbox();
   void SetState(LinkState state);
   template <typename F>
   void UpdateStatus(F&& update) {
@@ -198,6 +219,7 @@ struct Link::Impl {
   bool closed ABSL_GUARDED_BY(status_mu) = false;  // no session and never another: Stop may proceed
 
   // ---- loop-only
+  std::vector<Inbox::Item> inbox_batch;  // reused by RunInbox
   link::Backoff backoff;
   std::unique_ptr<link::Session> session;
   uint64_t next_serial = 1;
