@@ -30,8 +30,9 @@ constexpr absl::Duration kSlowToStop = absl::Seconds(1);
 // Spinning (see in_process_executor.h). The window grows from kSpinGrowStart by doubling up to kMaxSpin, and
 // halves, down to nothing, after each idle gap longer than kMaxSpin. kMaxSpin bounds the CPU an idle worker
 // burns per idle gap; a call arriving later than that costs a wake-up either way. Measurements behind the
-// values: docs/performance.md, section 5.
-constexpr absl::Duration kMaxSpin = absl::Microseconds(50);
+// values: docs/performance.md, section 5. The cap covers one link round trip (~100-150 µs on the test VM), the
+// gap between calls at 1 in flight through the link, so such calls skip the worker wake-up too.
+constexpr absl::Duration kMaxSpin = absl::Microseconds(150);
 constexpr absl::Duration kSpinGrowStart = absl::Microseconds(10);
 // Pause instructions between two looks at the clock: about half a microsecond on the test VM.
 constexpr int kPausesPerClockRead = 16;

@@ -14,6 +14,11 @@ namespace {
 
 edge_str Str(std::string_view s) { return edge_str{s.data(), s.size()}; }
 
+// Scratch space for the per-call parse of arguments and results: small documents are built in this buffer
+// without touching the heap (the pool falls back to malloc only beyond it).
+constexpr size_t kParseBufferBytes = 4096;
+constexpr size_t kParseStackBytes = 512;
+
 }  // namespace
 
 std::string EdgeStatusName(edge_status status) {
@@ -49,7 +54,9 @@ absl::StatusOr<ToolResult> PluginTool::Invoke(std::string_view args_json, const 
                                               CallControl& control) const {
   const std::string& name = tool_.descriptor.name;
   if (options_.validate_arguments) {
-    rapidjson::Document parsed;
+    alignas(8) char buffer[kParseBufferBytes];
+    rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof(buffer));
+    rapidjson::Document parsed(&pool, kParseStackBytes);
     if (absl::Status s = ParseAndValidateArguments(name, args_json, tool_.input_schema.get(), parsed); !s.ok()) {
       return s;
     }
@@ -118,7 +125,9 @@ absl::StatusOr<ToolResult> PluginTool::Finish(edge_status status, HostCall& call
                                             "error, write a message and set isError)"));
   }
   if (options_.validate_output && tool_.output_schema != nullptr && result.structured_json && !result.is_error) {
-    rapidjson::Document doc;
+    alignas(8) char buffer[kParseBufferBytes];
+    rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof(buffer));
+    rapidjson::Document doc(&pool, kParseStackBytes);
     absl::Status parsed = ParseJson(*result.structured_json, doc);  // accepted by the writer, so this parses
     std::optional<SchemaViolation> v =
         parsed.ok() ? tool_.output_schema->Check(doc) : SchemaViolation{"", std::string(parsed.message())};
