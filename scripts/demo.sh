@@ -14,15 +14,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PRESET=${PRESET:-default}
-BUILD_DIR=${BUILD_DIR:-build/${PRESET}}
-JOBS=${JOBS:-2}
-
-./scripts/bootstrap.sh
-
-echo "=== build (preset ${PRESET}, -j${JOBS})"
-cmake --preset "${PRESET}" -B "${BUILD_DIR}" >/dev/null
-cmake --build "${BUILD_DIR}" -j "${JOBS}"
+source scripts/demo-lib.sh
+demo_build
 
 BIN="${BUILD_DIR}/bin"
 CLI="${BIN}/edge-connector"
@@ -41,23 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-show() {  # prints a command the way you would type it
-  local out='$' a sq="'" esc="'\\''"
-  for a in "$@"; do
-    if [[ "$a" =~ ^[A-Za-z0-9_./:=@+-]+$ ]]; then out+=" $a"; else out+=" '${a//$sq/$esc}'"; fi
-  done
-  echo
-  echo "$out"
-}
-run() { show "$@"; "$@"; }
-expect_exit() {  # expect_exit CODE WHY COMMAND...
-  local want=$1 why=$2 rc=0
-  shift 2
-  show "$@"
-  "$@" || rc=$?
-  echo "(exit code ${rc}: ${why})"
-  [[ $rc -eq $want ]] || { echo "demo.sh: expected exit code ${want}" >&2; exit 1; }
-}
 wait_for_line() {  # wait_for_line FILE PATTERN SECONDS: prints the first matching line
   local file=$1 pattern=$2 deadline=$((SECONDS + $3)) line
   while ((SECONDS < deadline)); do

@@ -10,15 +10,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PRESET=${PRESET:-default}
-BUILD_DIR=${BUILD_DIR:-build/${PRESET}}
-JOBS=${JOBS:-2}
-
-./scripts/bootstrap.sh
-
-echo "=== build (preset ${PRESET}, -j${JOBS})"
-cmake --preset "${PRESET}" -B "${BUILD_DIR}" >/dev/null
-cmake --build "${BUILD_DIR}" -j "${JOBS}"
+source scripts/demo-lib.sh
+demo_build
 
 CLI="${BUILD_DIR}/bin/edge-connector"
 PLUGINS="${BUILD_DIR}/plugins"
@@ -54,32 +47,6 @@ config_for() {
     http_request) printf '{"allowedHosts":["127.0.0.1:%s"],"timeoutMs":5000}' "$HTTP_PORT" ;;
     *) printf '{}' ;;
   esac
-}
-
-show() {  # prints a command the way you would type it (arguments with special characters in single quotes)
-  local out='$' a sq="'" esc="'\\''"
-  for a in "$@"; do
-    if [[ "$a" =~ ^[A-Za-z0-9_./:=@+-]+$ ]]; then out+=" $a"; else out+=" '${a//$sq/$esc}'"; fi
-  done
-  echo
-  echo "$out"
-}
-
-run() {  # prints the command, then runs it
-  show "$@"
-  "$@"
-}
-
-expect_exit() {  # expect_exit CODE WHY COMMAND...: prints and runs a command that must fail with CODE
-  local want=$1 why=$2 rc=0
-  shift 2
-  show "$@"
-  "$@" || rc=$?
-  echo "(exit code ${rc}: ${why})"
-  if [[ $rc -ne $want ]]; then
-    echo "sdk-demo.sh: expected exit code ${want}" >&2
-    exit 1
-  fi
 }
 
 edge_test() {  # edge_test PLUGIN_NAME ARGS...: `edge-connector test` on build/<preset>/plugins/PLUGIN_NAME.so
