@@ -43,10 +43,9 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
   mapping.overload_retry_after_ms = options.overload_retry_after_ms;
   if (draining) {
     mapping.unavailable_reason = "draining";
-    Send(protocol::EncodeError(
-        envelope.id, protocol::ErrorFromStatus(
-                         absl::UnavailableError("the connector is draining for shutdown; retry on another connector"),
-                         mapping)));
+    absl::Status refusal = absl::UnavailableError(
+        "connector unavailable: the connector is draining for shutdown; retry on another connector");
+    Send(protocol::EncodeError(envelope.id, protocol::ErrorFromStatus(refusal, mapping)));
     return;
   }
   if (s.calls.contains(params->call_id)) {

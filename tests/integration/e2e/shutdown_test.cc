@@ -33,6 +33,8 @@ TEST_F(E2ETest, SigtermDrainsTheSlowCallAndExitsZero) {
 
   HttpResponse refused = Invoke("echo", R"({"text":"too late"})");
   EXPECT_EQ(refused.status, 503) << refused.body;
+  // Either the platform already knows the connector is draining, or the connector refuses the call itself.
+  EXPECT_EQ(JsonField(refused.body, "/error/code"), "connector_unavailable") << refused.body;
   EXPECT_NE(refused.body.find("connector unavailable"), std::string::npos) << refused.body;
 
   HttpResponse done = slow.get();
