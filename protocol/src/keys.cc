@@ -34,6 +34,24 @@ using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 BioPtr ReadBio(std::string_view text) { return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))); }
 
+// First 16 hex characters of SHA-256 over the raw public key ("" when it cannot be read).
+std::string KeyIdOf(EVP_PKEY* pkey) {
+  if (pkey == nullptr) return "";
+  unsigned char raw[64];
+  size_t raw_len = sizeof(raw);
+  if (EVP_PKEY_get_raw_public_key(pkey, raw, &raw_len) != 1) return "";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(raw, raw_len, digest, &digest_len, EVP_sha256(), nullptr) != 1) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned int i = 0; i < 8 && i < digest_len; ++i) {
+    id += kHex[digest[i] >> 4];
+    id += kHex[digest[i] & 0xF];
+  }
+  return id;
+}
+
 }  // namespace
 
 struct SigningKey::Impl {
@@ -90,19 +108,7 @@ std::string SigningKey::PublicPem() const {
 
 std::string SigningKey::KeyId() const {
   if (impl_ == nullptr) return "";  // moved-from
-  unsigned char raw[64];
-  size_t raw_len = sizeof(raw);
-  if (EVP_PKEY_get_raw_public_key(impl_->pkey, raw, &raw_len) != 1) return "";
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  if (EVP_Digest(raw, raw_len, digest, &digest_len, EVP_sha256(), nullptr) != 1) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned int i = 0; i < 8 && i < digest_len; ++i) {
-    id += kHex[digest[i] >> 4];
-    id += kHex[digest[i] & 0xF];
-  }
-  return id;
+  return KeyIdOf(impl_->pkey);
 }
 
 std::string SigningKey::Sign(std::string_view data) const {
@@ -144,6 +150,11 @@ VerifyingKey VerifyingKey::Of(const SigningKey& key) {
   auto parsed = FromPublicPem(key.PublicPem());
   if (parsed.ok()) return *std::move(parsed);
   return VerifyingKey(std::make_unique<Impl>());  // verifies nothing
+}
+
+std::string VerifyingKey::KeyId() const {
+  if (impl_ == nullptr) return "";  // moved-from
+  return KeyIdOf(impl_->pkey);
 }
 
 bool VerifyingKey::Verify(std::string_view data, std::string_view signature) const {

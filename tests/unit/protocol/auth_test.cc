@@ -161,6 +161,24 @@ TEST(JwtDecodeTest, Malformed) {
   EXPECT_TRUE(DecodeJwtUnverified(h + "." + body + ".x").ok());
 }
 
+TEST(KeysTest, VerifyingKeyIdKnownAnswer) {
+  // RFC 8032 test 1 public key; id = first 16 hex of SHA-256 over its 32 raw bytes.
+  auto pub = VerifyingKey::FromPublicPem(
+      "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+      "-----END PUBLIC KEY-----\n");
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  EXPECT_EQ(pub->KeyId(), "21fe31dfa154a261");
+}
+
+TEST(KeysTest, VerifyingKeyIdMatchesSigningKey) {
+  auto key = SigningKey::Generate();
+  ASSERT_TRUE(key.ok());
+  auto pub = VerifyingKey::FromPublicPem(key->PublicPem());
+  ASSERT_TRUE(pub.ok());
+  EXPECT_EQ(pub->KeyId(), key->KeyId());
+  EXPECT_EQ(VerifyingKey::Of(*key).KeyId(), key->KeyId());
+}
+
 TEST(KeysTest, PemRoundTrip) {
   auto key = SigningKey::Generate();
   ASSERT_TRUE(key.ok());

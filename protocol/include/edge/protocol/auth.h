@@ -73,6 +73,7 @@ class VerifyingKey {
   static absl::StatusOr<VerifyingKey> FromPublicPem(std::string_view pem);
   static VerifyingKey Of(const SigningKey& key);
   bool Verify(std::string_view data, std::string_view signature) const;
+  std::string KeyId() const;  // same as SigningKey::KeyId() of the matching private key
 
   VerifyingKey(VerifyingKey&&) noexcept;
   VerifyingKey& operator=(VerifyingKey&&) noexcept;
