@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   serve_cmd->add_option("--call-slack-ms", serve.call_slack_ms, "Platform call watch: connector timeouts + this")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  serve_cmd->add_option("--max-bundle-bytes", serve.max_bundle_bytes,
+                        "Largest bundle upload accepted, in bytes (larger: 413)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   serve_cmd->add_flag("--enable-test-hooks", serve.enable_test_hooks, "Enable /api/v1/test/* (tests only)");
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   serve_cmd->callback([&] {

@@ -1,9 +1,10 @@
-// Api: the route table and admin-token authentication.
+// Api: the route table and authentication (admin tokens; deployment credentials where a route allows them).
 #include "api/api.h"
 
 #include <chrono>
 #include <functional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/responses.h"
@@ -31,7 +32,7 @@ std::vector<std::string> Segments(std::string_view path) {
 struct Route {
   std::vector<std::string_view> pattern;  // "*" matches one segment and becomes a parameter
   std::string_view method;
-  bool requires_auth;
+  Access access;
   std::function<void(Api&, const Api::Exchange&, const Caller&, const Api::Params&)> handler;
 };
 
@@ -49,6 +50,10 @@ bool Matches(const std::vector<std::string_view>& pattern, const std::vector<std
   return true;
 }
 
+bool IsUploadPath(const std::vector<std::string>& segments) {
+  return segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "bundles";
+}
+
 HttpResponse Unauthorized(const absl::Status& status,
                           protocol::AuthFailure failure = protocol::AuthFailure::kTokenInvalid) {
   protocol::AuthFailureOf(status, &failure);
@@ -59,11 +64,12 @@ HttpResponse Unauthorized(const absl::Status& status,
 
 }  // namespace
 
-Api::Api(ApiOptions options, store::Store* store, Hub* hub, const protocol::SigningKey* signing_key,
-         const protocol::VerifyingKey* verifying_key, runtime::Logger* logger)
+Api::Api(ApiOptions options, store::Store* store, Hub* hub, bundles::ArchiveStore* archives,
+         const protocol::SigningKey* signing_key, const protocol::VerifyingKey* verifying_key, runtime::Logger* logger)
     : options_(std::move(options)),
       store_(store),
       hub_(hub),
+      archives_(archives),
       signing_key_(signing_key),
       verifying_key_(verifying_key),
       logger_(logger) {}
@@ -71,34 +77,55 @@ Api::Api(ApiOptions options, store::Store* store, Hub* hub, const protocol::Sign
 void Api::Handle(std::shared_ptr<HttpExchange> ex) {
   // Lives for the process: handlers are members, so the table only binds them.
   static const std::vector<Route>* const kRoutes = new std::vector<Route>{
-      {{"healthz"}, "GET", false,
+      {{"healthz"}, "GET", Access::kPublic,
        [](Api&, const Exchange& e, const Caller&, const Params&) {
          e->Respond(JsonResponse(200, R"({"status":"ok"})"));
        }},
-      {{"api", "v1", "auth", "public-key"}, "GET", false,
+      {{"api", "v1", "auth", "public-key"}, "GET", Access::kPublic,
        [](Api& a, const Exchange& e, const Caller&, const Params&) { a.PublicKey(e); }},
-      {{"api", "v1", "deployments"}, "GET", true,
+      {{"api", "v1", "deployments"}, "GET", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.ListDeployments(e, c); }},
-      {{"api", "v1", "deployments"}, "POST", true,
+      {{"api", "v1", "deployments"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.CreateDeployment(e, c); }},
-      {{"api", "v1", "deployments", "*"}, "GET", true,
+      {{"api", "v1", "deployments", "*"}, "GET", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.GetDeployment(e, c, p[0]); }},
-      {{"api", "v1", "deployments", "*"}, "DELETE", true,
+      {{"api", "v1", "deployments", "*"}, "DELETE", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.DeleteDeployment(e, c, p[0]); }},
-      {{"api", "v1", "deployments", "*", "rotate-secret"}, "POST", true,
+      {{"api", "v1", "deployments", "*", "rotate-secret"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.RotateSecret(e, c, p[0]); }},
-      {{"api", "v1", "tools"}, "GET", true,
+      {{"api", "v1", "tools"}, "GET", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.ListTools(e, c); }},
-      {{"api", "v1", "tools", "*", "invoke"}, "POST", true,
+      {{"api", "v1", "tools", "*", "invoke"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.Invoke(e, c, p[0]); }},
-      {{"api", "v1", "calls"}, "GET", true,
+      {{"api", "v1", "calls"}, "GET", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.ListCalls(e, c); }},
-      {{"api", "v1", "calls", "*", "cancel"}, "POST", true,
+      {{"api", "v1", "calls", "*", "cancel"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.CancelCall(e, c, p[0]); }},
-      {{"api", "v1", "connectors"}, "GET", true,
+      {{"api", "v1", "connectors"}, "GET", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.ListConnectors(e, c); }},
-      {{"api", "v1", "test", "oversize-frame"}, "POST", true,
+      {{"api", "v1", "test", "oversize-frame"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.OversizeFrame(e, c); }},
+      // Bundles (bundles.cc, bundle_upload.cc). The upload's body streams to disk (NewBodySink).
+      {{"api", "v1", "bundles"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.UploadBundle(e, c); }},
+      {{"api", "v1", "bundles"}, "GET", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.ListBundles(e, c); }},
+      {{"api", "v1", "bundles", "*"}, "GET", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.GetBundle(e, c, p[0]); }},
+      {{"api", "v1", "bundles", "*"}, "PATCH", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.RenameBundle(e, c, p[0]); }},
+      {{"api", "v1", "bundles", "*", "default"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.SetDefaultBundle(e, c, p[0]); }},
+      {{"api", "v1", "bundles", "*", "versions", "*", "download"}, "GET", Access::kAdminOrDeployment,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.DownloadBundle(e, c, p[0], p[1]); }},
+      {{"api", "v1", "deployments", "*", "bundle"}, "GET", Access::kAdminOrDeployment,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.GetTarget(e, c, p[0]); }},
+      {{"api", "v1", "deployments", "*", "bundle"}, "PUT", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.AssignBundle(e, c, p[0]); }},
+      {{"api", "v1", "deployments", "*", "bundle"}, "DELETE", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.UnassignBundle(e, c, p[0]); }},
+      {{"api", "v1", "test", "download-fault"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.SetDownloadFault(e, c); }},
   };
 
   const HttpRequest& req = ex->request();
@@ -119,7 +146,7 @@ void Api::Handle(std::shared_ptr<HttpExchange> ex) {
       return;
     }
     Caller caller;
-    if (route.requires_auth && !Authenticate(ex, &caller)) return;
+    if (route.access != Access::kPublic && !Authenticate(ex, route.access, &caller)) return;
     route.handler(*this, ex, caller, params);
     return;
   }
@@ -136,62 +163,101 @@ void Api::Handle(std::shared_ptr<HttpExchange> ex) {
                                          "; see docs/api.md for the endpoints of edge-platform")));
 }
 
-bool Api::Authenticate(const Exchange& ex, Caller* caller) {
-  const HttpRequest& req = ex->request();
+std::shared_ptr<BodySink> Api::NewBodySink(const HttpRequest& req) {
+  // Kept to method + path: the server asks before the body arrives, and only this route streams.
+  if (req.method != "POST" || !IsUploadPath(Segments(req.path))) return nullptr;
+  // Refused from the headers alone (answered at once, the body never stored): bad credentials, or an
+  // announced size over the limit. The handler repeats these checks to choose the answer.
+  Caller caller;
+  const bool wants_body = !Authorize(req, Access::kAdmin, &caller).has_value() &&
+                          req.content_length.value_or(0) <= options_.max_bundle_bytes;
+  return NewUploadSink(wants_body);
+}
+
+bool Api::Authenticate(const Exchange& ex, Access access, Caller* caller) {
+  std::optional<HttpResponse> refusal = Authorize(ex->request(), access, caller);
+  if (!refusal) return true;
+  ex->Respond(*std::move(refusal));
+  return false;
+}
+
+std::optional<HttpResponse> Api::Authorize(const HttpRequest& req, Access access, Caller* caller) {
   if (req.authorization.empty()) {
-    ex->Respond(Unauthorized(absl::UnauthenticatedError(
-        "Authorization header missing; send 'Authorization: Bearer <token>' with an admin token from "
-        "'edge-platform admin issue-token --org <org>'"),
-                              protocol::AuthFailure::kCredentialsMissing));
-    return false;
+    return Unauthorized(absl::UnauthenticatedError(
+                            "Authorization header missing; send 'Authorization: Bearer <token>' with an admin token "
+                            "from 'edge-platform admin issue-token --org <org>'"),
+                        protocol::AuthFailure::kCredentialsMissing);
   }
   constexpr std::string_view kBearer = "Bearer ";
   std::string_view header = req.authorization;
+  if (access == Access::kAdminOrDeployment && header.size() > 6 &&
+      absl::AsciiStrToLower(runtime::ToAbsl(header.substr(0, 6))) == "basic ") {
+    return AuthorizeDeployment(req, caller);
+  }
   if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
     HttpResponse r = ErrorResponse(
         401, "unauthorized",
-        "Authorization header is not 'Bearer <token>'; the REST API accepts admin tokens only",
+        access == Access::kAdminOrDeployment
+            ? "Authorization header is neither 'Bearer <admin token>' nor 'Basic base64(deploymentId:secret)'"
+            : "Authorization header is not 'Bearer <token>'; this endpoint accepts admin tokens only",
         protocol::AuthFailureReason(protocol::AuthFailure::kCredentialsMalformed));
     r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    ex->Respond(std::move(r));
-    return false;
+    return r;
   }
   const int64_t now_s =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   absl::StatusOr<protocol::JwtClaims> claims =
       protocol::VerifyJwt(*verifying_key_, header.substr(kBearer.size()), now_s);
-  if (!claims.ok()) {
-    ex->Respond(Unauthorized(claims.status()));
-    return false;
-  }
+  if (!claims.ok()) return Unauthorized(claims.status());
   std::string org = req.org_header;
   if (org.empty()) {
     org = claims->SingleOrg();
     if (org.empty()) {
-      ex->Respond(ErrorResponse(400, "org_required",
-                                "this token names several orgs; pick one with the header 'X-Edge-Org: <orgId>'"));
-      return false;
+      return ErrorResponse(400, "org_required",
+                           "this token names several orgs; pick one with the header 'X-Edge-Org: <orgId>'");
     }
   } else if (!claims->HasOrg(org)) {
-    ex->Respond(ErrorResponse(403, "forbidden",
-                              absl::StrCat("the token does not grant org '", org,
-                                           "' (X-Edge-Org); use a token issued for that org"),
-                              "org_forbidden"));
-    return false;
+    return ErrorResponse(403, "forbidden",
+                         absl::StrCat("the token does not grant org '", org,
+                                      "' (X-Edge-Org); use a token issued for that org"),
+                         "org_forbidden");
   }
   auto per_org = claims->orgs.find(org);
   const std::string& role = per_org != claims->orgs.end() && !per_org->second.empty() ? per_org->second : claims->role;
   if (role != "admin") {
-    ex->Respond(ErrorResponse(403, "forbidden",
-                              absl::StrCat("the REST API needs a token with role 'admin' but this one has role '",
-                                           role, "'; issue one with 'edge-platform admin issue-token --org ", org,
-                                           " --role admin'"),
-                              "role_forbidden"));
-    return false;
+    return ErrorResponse(403, "forbidden",
+                         absl::StrCat("the REST API needs a token with role 'admin' but this one has role '", role,
+                                      "'; issue one with 'edge-platform admin issue-token --org ", org,
+                                      " --role admin'"),
+                         "role_forbidden");
   }
   caller->org_id = std::move(org);
   caller->subject = claims->subject;
-  return true;
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> Api::AuthorizeDeployment(const HttpRequest& req, Caller* caller) {
+  auto refuse = [](protocol::AuthFailure failure, std::string_view message) {
+    HttpResponse r = ErrorResponse(401, "unauthorized", message, protocol::AuthFailureReason(failure));
+    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"edge\"");
+    return r;
+  };
+  absl::StatusOr<protocol::BasicCredentials> creds = protocol::ParseBasicAuthorization(req.authorization);
+  if (!creds.ok()) return refuse(protocol::AuthFailure::kCredentialsMalformed, ToStd(creds.status().message()));
+  absl::StatusOr<store::Deployment> deployment = store_->GetDeployment(creds->deployment_id);
+  absl::StatusOr<std::string> hash = store_->SecretHash(creds->deployment_id);
+  // An unknown deployment costs the same hashing as a wrong secret, and answers alike: ids cannot be probed.
+  const bool valid = protocol::VerifySecret(
+      creds->secret, hash.ok() ? *hash : protocol::HashSecret("unknown-deployment"));
+  if (!deployment.ok() || !hash.ok() || !valid) {
+    return refuse(protocol::AuthFailure::kInvalidCredentials,
+                  absl::StrCat("invalid credentials for deployment '", creds->deployment_id,
+                               "'; use the deployment's current secret (rotate-secret replaces it)"));
+  }
+  caller->org_id = deployment->org_id;
+  caller->subject = "deployment:" + deployment->id;
+  caller->deployment_id = deployment->id;
+  return std::nullopt;
 }
 
 void Api::PublicKey(const Exchange& ex) {

@@ -1,5 +1,6 @@
-// api/api.h: edge-platform's REST API (docs/api.md): routing, admin-token authentication, and the handlers
-// for deployments, tools and their invocation through the hub, the call log and connectors.
+// api/api.h: edge-platform's REST API (docs/api.md): routing, authentication (admin tokens; deployment
+// credentials on the two calls a connector makes for its bundle), and the handlers for deployments, tools and
+// their invocation through the hub, the call log, connectors, and bundles (docs/bundles.md section 6).
 //
 // Threading: everything runs on the lws service thread, like the hub.
 #ifndef EDGE_PLATFORM_API_API_H_
@@ -7,11 +8,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/http.h"
+#include "bundles/archive_store.h"
 #include "edge/protocol/auth.h"
 #include "edge/runtime/log.h"
 #include "rpc/hub.h"
@@ -22,29 +25,43 @@ namespace edge::platform::api {
 struct ApiOptions {
   bool enable_test_hooks = false;
   std::string platform_version;
+  uint64_t max_bundle_bytes = bundles::kDefaultMaxBundleBytes;  // uploads above this are refused (413)
 };
 
-// Who is calling, from a verified admin token.
+// Who is calling: from a verified admin token, or from deployment credentials (Basic) where a route takes them.
 struct Caller {
   std::string org_id;
-  std::string subject;
+  std::string subject;        // the token's subject, or "deployment:<id>"
+  std::string deployment_id;  // set only for deployment credentials: the caller may act for this one only
+};
+
+// Who may call a route.
+enum class Access {
+  kPublic,
+  kAdmin,               // an admin token of the org
+  kAdminOrDeployment,   // also `Basic base64(deploymentId:secret)`, scoped to that deployment by the handler
 };
 
 class Api {
  public:
-  Api(ApiOptions options, store::Store* store, Hub* hub, const protocol::SigningKey* signing_key,
-      const protocol::VerifyingKey* verifying_key, runtime::Logger* logger);
+  Api(ApiOptions options, store::Store* store, Hub* hub, bundles::ArchiveStore* archives,
+      const protocol::SigningKey* signing_key, const protocol::VerifyingKey* verifying_key, runtime::Logger* logger);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
   void Handle(std::shared_ptr<HttpExchange> exchange);
+  // Whether the request's body streams to a sink instead of memory: only POST /api/v1/bundles (decided from
+  // method and path before the body arrives). Null for every other request.
+  std::shared_ptr<BodySink> NewBodySink(const HttpRequest& request);
 
   using Exchange = std::shared_ptr<HttpExchange>;
   using Params = std::vector<std::string>;  // the route's {placeholders}, in order
 
  private:
-  // Routing and auth (api.cc).
-  bool Authenticate(const Exchange& ex, Caller* caller);
+  // Routing and auth (api.cc). Authorize answers the refusal, if any, without sending it.
+  std::optional<HttpResponse> Authorize(const HttpRequest& req, Access access, Caller* caller);
+  bool Authenticate(const Exchange& ex, Access access, Caller* caller);
+  std::optional<HttpResponse> AuthorizeDeployment(const HttpRequest& req, Caller* caller);
 
   // Handlers, one file per resource.
   void PublicKey(const Exchange& ex);
@@ -59,6 +76,26 @@ class Api {
   void Invoke(const Exchange& ex, const Caller& caller, const std::string& tool);       // invoke.cc
   void CancelCall(const Exchange& ex, const Caller& caller, const std::string& call_id);
   void ListCalls(const Exchange& ex, const Caller& caller);
+  void UploadBundle(const Exchange& ex, const Caller& caller);                          // bundle_upload.cc
+  std::shared_ptr<BodySink> NewUploadSink(bool wants_body);
+  void ListBundles(const Exchange& ex, const Caller& caller);                           // bundles.cc
+  void GetBundle(const Exchange& ex, const Caller& caller, const std::string& id);
+  void RenameBundle(const Exchange& ex, const Caller& caller, const std::string& id);
+  void SetDefaultBundle(const Exchange& ex, const Caller& caller, const std::string& id);
+  void DownloadBundle(const Exchange& ex, const Caller& caller, const std::string& id, const std::string& version);
+  void GetTarget(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void AssignBundle(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void UnassignBundle(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void SetDownloadFault(const Exchange& ex, const Caller& caller);
+
+  // The caller's bundle, or an answer already sent (404 bundle_not_found, also for other orgs' bundles).
+  bool FindBundle(const Exchange& ex, const Caller& caller, const std::string& id, store::Bundle* out);
+  // bundle.updated for every connected deployment of the org whose resolved target differs from `before`
+  // (a snapshot taken by ConnectedTargets before the change). `reason` is the change's kind; a move to a
+  // lower version of the same bundle is reported as "rollback".
+  using TargetSnapshot = std::map<std::string, std::optional<store::BundleTarget>>;
+  TargetSnapshot ConnectedTargets(const std::string& org_id);
+  void PushTargetChanges(const std::string& org_id, const TargetSnapshot& before, std::string_view reason);
 
   // The caller's deployment, or an answer already sent (404 for unknown or other orgs' deployments).
   bool FindDeployment(const Exchange& ex, const Caller& caller, const std::string& id, store::Deployment* out);
@@ -66,10 +103,14 @@ class Api {
   ApiOptions options_;
   store::Store* store_;
   Hub* hub_;
+  bundles::ArchiveStore* archives_;
   const protocol::SigningKey* signing_key_;
   const protocol::VerifyingKey* verifying_key_;
   runtime::Logger* logger_;
   std::map<std::string, std::string> in_flight_;  // callId -> org, for scoped cancels
+  // Test hook: how the next downloads misbehave, and for how many more (-1: until changed).
+  FileBody::Fault download_fault_ = FileBody::Fault::kNone;
+  int64_t download_fault_left_ = -1;
 };
 
 }  // namespace edge::platform::api

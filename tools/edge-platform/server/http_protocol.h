@@ -2,6 +2,14 @@
 // callbacks into api::HttpExchange objects (headers, body chunks up to api::kMaxRequestBodyBytes) and writes
 // answers, immediate or deferred, in LWS_CALLBACK_HTTP_WRITEABLE.
 //
+// Two exceptions to "everything in memory", both for bundles:
+// - Request bodies the Api takes as a stream (Api::NewBodySink, decided from method + path alone: only
+//   POST /api/v1/bundles) go chunk by chunk to the sink. A request the sink refuses from its headers (size
+//   over the limit, bad credentials) is dispatched at once, unread; the answer then carries
+//   "Connection: close", the body still arriving is dropped, and the connection closes when it is complete
+//   (or after 10 s), so the client reads the answer rather than a connection reset.
+// - File answers (HttpResponse::file) are read and written 64 KiB per WRITEABLE, never loaded whole.
+//
 // A deferred answer (a tool call) holds the exchange, not the wsi: when the client goes away the exchange is
 // detached first, so a late Respond never touches a freed wsi; the detach also runs the handler's
 // OnAbandoned (cancel the call).

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/api.h"
+#include "bundles/archive_store.h"
 #include "edge/protocol/json_writer.h"
 #include "server/http_protocol.h"
 #include "server/listen.h"
@@ -86,6 +87,9 @@ int Serve(const ServeOptions& options) {
   // Connections of a previous process are gone, whatever the database last recorded.
   if (absl::Status s = (*db)->MarkAllOffline(); !s.ok()) return Fail(logger, s);
 
+  bundles::ArchiveStore archives(dir->root);
+  if (absl::Status s = archives.Prepare(); !s.ok()) return Fail(logger, s);
+
   store::StoreHubDirectory directory(db->get(), &logger);
   HubOptions hub_options;
   hub_options.heartbeat_interval_ms = options.heartbeat_interval_ms;
@@ -96,8 +100,9 @@ int Serve(const ServeOptions& options) {
   hub_options.enable_test_hooks = options.enable_test_hooks;
   hub_options.logger = &logger;
   auto hub = std::make_unique<Hub>(hub_options, &directory, &verifying_key);
-  auto api = std::make_unique<api::Api>(api::ApiOptions{options.enable_test_hooks, options.version}, db->get(),
-                                        hub.get(), &*signing_key, &verifying_key, &logger);
+  api::ApiOptions api_options{options.enable_test_hooks, options.version, options.max_bundle_bytes};
+  auto api = std::make_unique<api::Api>(api_options, db->get(), hub.get(), &archives, &*signing_key, &verifying_key,
+                                        &logger);
   HttpProtocol http(api.get());
 
   lws_context_creation_info info{};

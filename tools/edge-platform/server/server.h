@@ -23,6 +23,7 @@ struct ServeOptions {
   int64_t hello_timeout_ms = 10000;
   int64_t call_slack_ms = 5000;
   bool enable_test_hooks = false;
+  uint64_t max_bundle_bytes = 50ull * 1024 * 1024;  // bundle uploads above this are refused (413)
   runtime::LogLevel log_level = runtime::LogLevel::kInfo;
   std::string version;
 };

@@ -9,7 +9,7 @@
 namespace edge::platform::store {
 namespace {
 
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE orgs (
@@ -50,6 +50,48 @@ CREATE TABLE calls (
   http_status INTEGER NOT NULL
 );
 CREATE INDEX calls_by_org ON calls(org_id, seq);
+)sql",
+    // 2: bundles (docs/bundles.md section 6). The archives live in <data-dir>/bundles/; these rows describe
+    // them. `version` NULL in a default or an assignment means "follow the latest version".
+    R"sql(
+CREATE TABLE bundles (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  name TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  latest_version INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE bundle_versions (
+  bundle_id TEXT NOT NULL REFERENCES bundles(id),
+  version INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  archive_sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  uploaded_at_ms INTEGER NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  built_at TEXT NOT NULL,
+  signed INTEGER NOT NULL,
+  abi_major INTEGER NOT NULL,
+  abi_minor INTEGER NOT NULL,
+  os TEXT NOT NULL,
+  arch TEXT NOT NULL,
+  tools_json TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  PRIMARY KEY (bundle_id, version)
+);
+CREATE INDEX bundle_versions_by_checksum ON bundle_versions(bundle_id, checksum);
+CREATE TABLE org_default_bundles (
+  org_id TEXT PRIMARY KEY REFERENCES orgs(id),
+  bundle_id TEXT NOT NULL REFERENCES bundles(id),
+  version INTEGER
+);
+CREATE TABLE deployment_bundles (
+  deployment_id TEXT PRIMARY KEY REFERENCES deployments(id) ON DELETE CASCADE,
+  bundle_id TEXT NOT NULL REFERENCES bundles(id),
+  version INTEGER,
+  assigned_at_ms INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -177,9 +177,12 @@ absl::StatusOr<DeploymentSecret> Store::RotateSecret(std::string_view id) {
 
 absl::Status Store::DeleteDeployment(std::string_view id) {
   return InTransaction(*db_, [&]() -> absl::Status {
-    absl::StatusOr<Statement> tools = db_->Prepare("DELETE FROM deployment_tools WHERE deployment_id = ?");
-    if (!tools.ok()) return tools.status();
-    if (absl::Status s = tools->Bind(1, id).Run(); !s.ok()) return s;
+    for (const char* sql : {"DELETE FROM deployment_tools WHERE deployment_id = ?",
+                            "DELETE FROM deployment_bundles WHERE deployment_id = ?"}) {
+      absl::StatusOr<Statement> rows = db_->Prepare(sql);
+      if (!rows.ok()) return rows.status();
+      if (absl::Status s = rows->Bind(1, id).Run(); !s.ok()) return s;
+    }
     absl::StatusOr<Statement> dep = db_->Prepare("DELETE FROM deployments WHERE id = ?");
     if (!dep.ok()) return dep.status();
     if (absl::Status s = dep->Bind(1, id).Run(); !s.ok()) return s;

@@ -1,6 +1,8 @@
 // store/store.h: edge-platform's persistent state in `<data-dir>/platform.db` (SQLite, WAL): orgs, deployments
-// with their hashed secrets and last known connection state, the tools each deployment registered, and a
-// bounded call log. The schema is versioned with PRAGMA user_version and upgraded by Open().
+// with their hashed secrets and last known connection state, the tools each deployment registered, a
+// bounded call log, and bundles: their versions, the org default and each deployment's assignment (the
+// archives themselves are files, see bundles/archive_store.h). The schema is versioned with PRAGMA
+// user_version and upgraded by Open().
 //
 // One Store per process; not thread-safe (the server uses it on its lws service thread only). The admin
 // commands open their own Store on the same file while a server runs; SQLite's busy timeout serialises them.
@@ -9,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +70,48 @@ struct CallRecord {
   int http_status = 0;
 };
 
+// A named series of bundle versions in one org (docs/bundles.md section 6).
+struct Bundle {
+  std::string id;  // b_<random>
+  std::string org_id;
+  std::string name;  // unique in the org
+  int64_t created_at_ms = 0;
+  int64_t latest_version = 0;
+};
+
+// One uploaded archive: version N of a bundle.
+struct BundleVersion {
+  std::string bundle_id;
+  int64_t version = 0;
+  std::string checksum;        // the manifest's tree checksum, "sha256:<hex>"
+  std::string archive_sha256;  // hex SHA-256 of the .tgz as stored
+  int64_t size = 0;            // bytes of the .tgz
+  int64_t uploaded_at_ms = 0;
+  std::string uploaded_by;     // the uploader's token subject
+  std::string built_at;        // the manifest's builtAt
+  bool is_signed = false;      // the archive holds manifest.json.sig
+  int64_t abi_major = 0;
+  int64_t abi_minor = 0;
+  std::string os;
+  std::string arch;
+  std::string tools_json;  // the manifest's tool names as a JSON array
+  std::string file_name;   // edge-bundle-<org>-<timestamp>.tgz, for downloads
+};
+
+// A bundle choice: an org default or a deployment's assignment. No version: follow the latest.
+struct BundleRef {
+  std::string bundle_id;
+  std::optional<int64_t> version;
+};
+
+// What a deployment should run: its own assignment, else the org default (docs/bundles.md section 6).
+struct BundleTarget {
+  Bundle bundle;
+  BundleVersion version;
+  std::string source;  // "assignment" | "default"
+  bool pinned = false;
+};
+
 class Store {
  public:
   // Opens or creates the database and migrates it to the current schema.
@@ -103,6 +148,29 @@ class Store {
   // Call log, newest first; trimmed to kCallLogLimit rows.
   absl::Status RecordCall(const CallRecord& call);
   absl::StatusOr<std::vector<CallRecord>> ListCalls(std::string_view org_id, int64_t limit);
+
+  // Bundles (bundle_store.cc). Errors: NotFound naming the bundle or version, AlreadyExists for a taken name,
+  // InvalidArgument for a bad name. Deleting a deployment deletes its assignment.
+  static std::string NewBundleId();
+  absl::StatusOr<Bundle> GetBundle(std::string_view id);
+  absl::StatusOr<std::optional<Bundle>> FindBundleByName(std::string_view org_id, std::string_view name);
+  absl::StatusOr<std::vector<Bundle>> ListBundles(std::string_view org_id);  // by creation
+  absl::StatusOr<Bundle> RenameBundle(std::string_view id, std::string_view name);
+  absl::StatusOr<std::vector<BundleVersion>> ListBundleVersions(std::string_view bundle_id);  // newest first
+  absl::StatusOr<BundleVersion> GetBundleVersion(std::string_view bundle_id, int64_t version);
+  absl::StatusOr<std::optional<BundleVersion>> FindBundleVersionByChecksum(std::string_view bundle_id,
+                                                                           std::string_view checksum);
+  // Records `version` as the bundle's next version (latest_version + 1), creating the bundle row first when
+  // `version.version` is 1. FailedPrecondition when another version got that number first.
+  absl::Status AddBundleVersion(const Bundle& bundle, const BundleVersion& version);
+
+  absl::Status SetOrgDefaultBundle(std::string_view org_id, const BundleRef& ref);
+  absl::StatusOr<std::optional<BundleRef>> GetOrgDefaultBundle(std::string_view org_id);
+  absl::Status SetDeploymentBundle(std::string_view deployment_id, const BundleRef& ref);
+  absl::StatusOr<std::optional<BundleRef>> GetDeploymentBundle(std::string_view deployment_id);
+  absl::Status DeleteDeploymentBundle(std::string_view deployment_id);  // OK when there is none
+  // The resolved target (none when neither an assignment nor an org default exists).
+  absl::StatusOr<std::optional<BundleTarget>> ResolveBundleTarget(const Deployment& deployment);
 
  private:
   explicit Store(std::unique_ptr<Database> db);
