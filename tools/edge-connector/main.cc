@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   edge::cli::AddStatusCommand(app, &run);
   edge::cli::AddAuthCommand(app, &run);
   edge::cli::AddConfigCommand(app, &run);
+  edge::cli::AddPackageCommand(app, &run);
+  edge::cli::AddUploadCommand(app, &run);
+  edge::cli::AddBundleCommand(app, &run);
 
   try {
     app.parse(argc, argv);

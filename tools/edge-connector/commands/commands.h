@@ -34,6 +34,9 @@ void AddAuthCommand(CLI::App& root, CommandRun* run);    // auth --token (comman
 void AddConfigCommand(CLI::App& root, CommandRun* run);  // config check (commands/config_command.cc)
 void AddStatusCommand(CLI::App& root, CommandRun* run);  // status: the local /statusz (commands/status_command.cc)
 void AddCallCommand(CLI::App& root, CommandRun* run);    // call: a tool through the platform API (call_command.cc)
+void AddPackageCommand(CLI::App& root, CommandRun* run); // package: build a bundle (package_command.cc)
+void AddUploadCommand(CLI::App& root, CommandRun* run);  // upload: publish a bundle (upload_command.cc)
+void AddBundleCommand(CLI::App& root, CommandRun* run);  // bundle list|set-default|assign|checkout|rename
 
 }  // namespace edge::cli
 

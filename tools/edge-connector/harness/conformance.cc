@@ -64,6 +64,10 @@ class Checker {
   bool Run() {
     if (!Load()) return true;
     Descriptors();
+    if (options_.packaging_only) {
+      Shutdown();
+      return !stuck_;
+    }
     for (const auto& tool : tools_) Examples(tool);
     for (const auto& tool : tools_) InvalidArguments(tool);
     for (const auto& tool : tools_) {

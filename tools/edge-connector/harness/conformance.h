@@ -36,6 +36,10 @@ struct ConformanceOptions {
   absl::Duration cancel_bound = absl::Seconds(2);        // how soon after the cancel invoke must return
   absl::Duration step_timeout = absl::Seconds(60);       // isolated runs: a step silent this long is a hang
   runtime::Logger* logger = nullptr;                      // nullptr: the process default logger
+  // Only the checks that need nothing but the plugin and its configuration: load (ABI negotiation, init, every
+  // descriptor, schema and example validated by the host), descriptors and shutdown. `package` runs these: the
+  // other checks call the tools, which may reach databases or hosts only the target machine has.
+  bool packaging_only = false;
 };
 
 // Receives the checks as they run. OnStep comes before each step, so a crash can be attributed to it.
