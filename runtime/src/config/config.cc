@@ -188,6 +188,7 @@ void Derive(Layered* l) {
   c.deployment_credentials_path = Resolve(dir, c.deployment_credentials_path);
   c.custom_implementations_path = Resolve(dir, c.custom_implementations_path);
   c.ca_file = Resolve(dir, c.ca_file);
+  c.bundle_trusted_keys_path = Resolve(dir, c.bundle_trusted_keys_path);
   c.connector_type = absl::AsciiStrToUpper(c.connector_type);
   if (!l->sources.contains("healthHost") && c.connector_type == "DESKTOP") c.health_host = "127.0.0.1";
 }
@@ -269,7 +270,27 @@ absl::Status Validate(const Layered& l) {
       !st.ok()) {
     return st;
   }
-  return order("slowBackoffInitialMs", c.slow_backoff_initial_ms, "slowBackoffMaxMs", c.slow_backoff_max_ms, false);
+  if (auto st = order("slowBackoffInitialMs", c.slow_backoff_initial_ms, "slowBackoffMaxMs", c.slow_backoff_max_ms,
+                      false);
+      !st.ok()) {
+    return st;
+  }
+  if (auto st = order("bundleRetryInitialMs", c.bundle_retry_initial_ms, "bundleRetryMaxMs", c.bundle_retry_max_ms,
+                      false);
+      !st.ok()) {
+    return st;
+  }
+  if (c.bundle_keep_generations < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(from("bundleKeepGenerations"), " is ", c.bundle_keep_generations,
+                                                   ": use 2 or more (the serving generation and the previous one, "
+                                                   "kept for rollback)"));
+  }
+  const std::string& pause = c.test_bundle_pause_at;
+  if (!pause.empty() && pause != "download" && pause != "extract" && pause != "swap") {
+    return absl::InvalidArgumentError(absl::StrCat(from("testBundlePauseAt"), " is '", pause,
+                                                   "': use download, extract or swap (a test hook), or leave it empty"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -49,6 +49,18 @@ std::vector<Setting> MakeSettings() {
       {"callMaxDurationMs", Kind::kInt64, &C::default_max_duration_ms, {}},
       {"overloadRetryAfterMs", Kind::kInt64, &C::overload_retry_after_ms, {}},
       {"logLevel", Kind::kString, &C::log_level, {"EDGE_LOG_LEVEL"}},
+      {"bundleSyncEnabled", Kind::kBool, &C::bundle_sync_enabled, {}},
+      {"bundlePollIntervalMs", Kind::kInt64, &C::bundle_poll_interval_ms, {}},
+      {"bundleRetryInitialMs", Kind::kInt64, &C::bundle_retry_initial_ms, {}},
+      {"bundleRetryMaxMs", Kind::kInt64, &C::bundle_retry_max_ms, {}},
+      {"bundleMaxBytes", Kind::kInt64, &C::bundle_max_bytes, {}},
+      {"bundleMaxEntries", Kind::kInt64, &C::bundle_max_entries, {}},
+      {"bundleMaxUncompressedBytes", Kind::kInt64, &C::bundle_max_uncompressed_bytes, {}},
+      {"bundleDownloadTimeoutMs", Kind::kInt64, &C::bundle_download_timeout_ms, {}},
+      {"bundleStallTimeoutMs", Kind::kInt64, &C::bundle_stall_timeout_ms, {}},
+      {"bundleTrustedKeysPath", Kind::kString, &C::bundle_trusted_keys_path, {}},
+      {"bundleKeepGenerations", Kind::kInt, &C::bundle_keep_generations, {}},
+      {"testBundlePauseAt", Kind::kString, &C::test_bundle_pause_at, {}},
   };
 }
 

@@ -13,10 +13,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "bundles/curl_api.h"
+#include "bundles/layout.h"
+#include "bundles/swap.h"
+#include "bundles/sync.h"
 #include "daemon/process_lock.h"
+#include "daemon/startup_tools.h"
 #include "daemon/statusz.h"
 #include "daemon/tool_loading.h"
+#include "edge/runtime/diagnostics.h"
 #include "edge/runtime/auth.h"
 #include "edge/runtime/executor.h"
 #include "edge/runtime/health.h"
@@ -48,6 +55,9 @@ struct DaemonState {
   std::shared_ptr<ToolCatalog> catalog;
   std::atomic<Link*> link{nullptr};
   std::atomic<Executor*> executor{nullptr};
+  std::atomic<bundles::ServingBundle*> serving{nullptr};
+  std::atomic<bundles::BundleSync*> sync{nullptr};
+  std::string sync_disabled_reason;  // set before any reader exists
   std::atomic<bool> draining{false};
 
   bool Ready(std::string* reason) const {
@@ -79,6 +89,15 @@ struct DaemonState {
     if (Link* l = link.load()) in.link = l->Status();
     in.catalog = catalog.get();
     if (Executor* e = executor.load()) in.calls = e->Stats();
+    if (bundles::ServingBundle* sv = serving.load()) {
+      BundleStatusz b;
+      b.serving = sv->View();
+      bundles::BundleSync* bs = sync.load();
+      b.sync_enabled = bs != nullptr;
+      b.sync_disabled_reason = sync_disabled_reason;
+      if (bs != nullptr) b.sync = bs->Status();
+      in.bundle = std::move(b);
+    }
     return StatuszJson(in);
   }
 };
@@ -104,6 +123,50 @@ LinkOptions LinkOptionsFrom(const ConnectorConfig& c, const DaemonState& state, 
   o.overload_retry_after_ms = c.overload_retry_after_ms;
   o.max_concurrent_calls = c.max_concurrent_calls;
   o.max_queued_calls = c.max_queued_calls;
+  o.logger = logger;
+  return o;
+}
+
+// Why bundle sync stays off, or "" when it runs.
+std::string BundleSyncOffReason(const ConnectorConfig& c) {
+  if (!c.bundle_sync_enabled) return "bundleSyncEnabled is false";
+  const fs::path dist = (fs::path(c.install_dir) / "dist").lexically_normal();
+  const fs::path impl = ImplementationsDir(c.install_dir, c.custom_implementations_path).lexically_normal();
+  if (impl != dist) {
+    return absl::StrCat("customImplementationsPath is set (", impl.string(),
+                        "): its plugins are served as they are; unset it to receive bundles into ", dist.string());
+  }
+  return "";
+}
+
+bundles::BundleSyncOptions SyncOptionsFrom(const ConnectorConfig& c, std::shared_ptr<DaemonState> state,
+                                           std::vector<std::shared_ptr<const Tool>> builtins, Logger* logger) {
+  bundles::BundleSyncOptions o;
+  o.install_dir = c.install_dir;
+  o.platform_api_url = c.platform_api_url;
+  o.credentials = [c]() { return ResolveCredentials(c, NowSeconds()); };
+  o.org_id = [state]() {
+    Link* l = state->link.load();
+    return l != nullptr ? l->Status().org_id : std::string();
+  };
+  o.http.ca_file = c.ca_file;
+  o.http.tls_skip_verify = c.tls_skip_verify;
+  o.http.allow_insecure = c.allow_insecure_ws;
+  o.http.connect_timeout_ms = c.connect_timeout_ms;
+  o.http.download_timeout_ms = c.bundle_download_timeout_ms;
+  o.http.stall_timeout_ms = c.bundle_stall_timeout_ms;
+  o.max_bytes = static_cast<uint64_t>(c.bundle_max_bytes);
+  o.limits.max_entries = static_cast<uint64_t>(c.bundle_max_entries);
+  o.limits.max_total_bytes = static_cast<uint64_t>(c.bundle_max_uncompressed_bytes);
+  o.limits.max_entry_bytes = std::min(o.limits.max_entry_bytes, o.limits.max_total_bytes);
+  o.trusted_keys_path = c.bundle_trusted_keys_path;
+  o.poll_interval_ms = c.bundle_poll_interval_ms;
+  o.retry_initial_ms = c.bundle_retry_initial_ms;
+  o.retry_max_ms = c.bundle_retry_max_ms;
+  o.keep_generations = c.bundle_keep_generations;
+  o.pause_at = c.test_bundle_pause_at;
+  o.generation.data_root = fs::path(c.install_dir) / "data";
+  o.generation.builtins = std::move(builtins);
   o.logger = logger;
   return o;
 }
@@ -153,6 +216,30 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
     return kDaemonStartupFailed;
   }
 
+  // Bundle layout recovery before anything loads from it; libcurl before any thread (curl_global_init).
+  std::string sync_off = BundleSyncOffReason(c);
+  std::optional<bundles::Layout> layout;
+  std::optional<bundles::RecoveryReport> recovery;
+  if (sync_off.empty()) {
+    if (absl::Status s = bundles::InitCurl(); !s.ok()) {
+      sync_off = std::string(s.message());
+    } else {
+      layout.emplace(fs::path(c.install_dir));
+      absl::StatusOr<bundles::RecoveryReport> report = layout->Recover();
+      if (!report.ok()) {
+        log.Error("bundles", "cannot prepare ", layout->bundles_dir().string(), ": ", report.status().message());
+        return kDaemonStartupFailed;
+      }
+      if (!report->cleaned.empty()) {
+        log.Info("bundles", "start-up recovery removed ", absl::StrJoin(report->cleaned, ", "), " from ",
+                 layout->bundles_dir().string());
+      }
+      recovery = *std::move(report);
+    }
+  }
+  state->sync_disabled_reason = sync_off;
+  if (!sync_off.empty()) log.Info("bundles", "bundle sync is off: ", sync_off);
+
   auto credentials = ResolveCredentials(c, NowSeconds());
   if (!credentials.ok()) {
     log.Error("auth", credentials.status().message());
@@ -163,17 +250,23 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
   PluginHostOptions host_options;
   host_options.logger = &log;
   PluginHost host(host_options);
-  const fs::path implementations = ImplementationsDir(c.install_dir, c.custom_implementations_path);
-  auto tools = LoadTools(host, implementations, fs::path(c.install_dir) / "data",
-                         [state]() { return state->Statusz(); }, log);
-  if (!tools.ok()) {
-    log.Error("daemon", "cannot build the tool set: ", tools.status().message());
+  const std::vector<std::shared_ptr<const Tool>> builtins =
+      BuiltinDiagnosticsTools([state]() { return state->Statusz(); });
+  StartupToolsInputs startup;
+  startup.implementations_dir = ImplementationsDir(c.install_dir, c.custom_implementations_path);
+  startup.data_root = fs::path(c.install_dir) / "data";
+  startup.layout = layout ? &*layout : nullptr;
+  startup.recovery = recovery ? &*recovery : nullptr;
+  startup.builtins = builtins;
+  absl::StatusOr<bundles::ServedGeneration> served = LoadStartupTools(host, startup, log);
+  if (!served.ok()) {
+    log.Error("daemon", "cannot build the tool set: ", served.status().message());
     return kDaemonStartupFailed;
   }
   state->catalog = std::make_shared<ToolCatalog>();
-  state->catalog->Publish(tools->registry);
-  log.Info("daemon", "serving ", tools->registry->tools().size(), " tools (", tools->plugins.size(),
-           " plugins from ", implementations.string(), ", ", tools->failures.size(), " failed)");
+  bundles::ServingBundle serving(state->catalog, &log);
+  serving.Serve(*std::move(served));
+  state->serving.store(&serving);
 
   ExecutorOptions executor_options;
   executor_options.max_concurrent_calls = c.max_concurrent_calls;
@@ -184,12 +277,40 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
   std::unique_ptr<Executor> executor = NewInProcessExecutor(state->catalog, executor_options);
   state->executor.store(executor.get());
 
-  Link link(LinkOptionsFrom(c, *state, &log), state->catalog, executor.get());
+  // The sync exists before the link so the link's callbacks always have a target; it starts after the link.
+  std::unique_ptr<bundles::BundleSync> sync;
+  Link* link_ptr = nullptr;
+  if (sync_off.empty()) {
+    sync = std::make_unique<bundles::BundleSync>(SyncOptionsFrom(c, state, builtins, &log), host, serving,
+                                                 [&link_ptr]() {
+                                                   if (link_ptr != nullptr) link_ptr->Reregister();
+                                                 });
+  }
+  LinkOptions link_options = LinkOptionsFrom(c, *state, &log);
+  link_options.bundle_ref = [&serving]() { return serving.Ref(); };
+  if (sync) {
+    bundles::BundleSync* s = sync.get();
+    link_options.on_serving = [s]() { s->Trigger("the link is serving"); };
+    link_options.on_bundle_updated = [s](const protocol::BundleUpdatedParams&) { s->Trigger("bundle.updated"); };
+  }
+  Link link(std::move(link_options), state->catalog, executor.get());
+  link_ptr = &link;
   if (absl::Status s = link.Start(); !s.ok()) {
     log.Error("link", "cannot start the link: ", s.message());
     return kDaemonStartupFailed;
   }
   state->link.store(&link);
+  if (sync) {
+    if (absl::Status s = sync->Start(); !s.ok()) {
+      log.Error("bundles", s.message());
+      state->link.store(nullptr);
+      link.Stop();
+      return kDaemonStartupFailed;
+    }
+    state->sync.store(sync.get());
+    log.Info("bundles", "bundle sync on: checking ", c.platform_api_url, " after each connect, on bundle.updated "
+             "and every ", absl::FormatDuration(absl::Milliseconds(c.bundle_poll_interval_ms)));
+  }
 
   HealthOptions health_options;
   health_options.host = c.health_host;
@@ -200,6 +321,8 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
   HealthServer health(health_options);
   if (absl::Status s = health.Start(); !s.ok()) {
     log.Error("health", s.message());
+    state->sync.store(nullptr);
+    if (sync) sync->Stop();
     state->link.store(nullptr);
     link.Stop();
     return kDaemonStartupFailed;
@@ -211,7 +334,9 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
   const absl::Duration grace = absl::Milliseconds(c.drain_grace_ms);
   log.Info("daemon", "received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", ": draining in-flight calls (grace ",
            absl::FormatDuration(grace), "); a second signal forces the exit");
-  // 1. readiness off, 2. stop taking calls, 3. drain the calls themselves.
+  // 0. no new bundle work (an in-flight download is aborted), 1. readiness off, 2. stop taking calls, 3. drain
+  // the calls themselves.
+  if (sync) sync->Stop();
   state->draining.store(true);
   link.BeginDrain(grace);
   std::atomic<bool> drained{false};
@@ -238,6 +363,8 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
   state->link.store(nullptr);
   health.Stop();
   state->executor.store(nullptr);
+  state->sync.store(nullptr);
+  state->serving.store(nullptr);
   log.Info("daemon", "stopped");
   return kDaemonOk;
 }

@@ -16,6 +16,60 @@ void TimeOrNull(protocol::JsonWriter& w, const std::optional<absl::Time>& t) {
   }
 }
 
+void StringOrNull(protocol::JsonWriter& w, const std::string& s) {
+  if (s.empty()) {
+    w.Null();
+  } else {
+    w.String(s);
+  }
+}
+
+void WriteBundle(protocol::JsonWriter& w, const BundleStatusz& b) {
+  const bundles::ServingView& v = b.serving;
+  const bool has_id = v.identity.has_value() && !v.identity->bundle_id.empty();
+  w.BeginObject();
+  w.Key("id");
+  StringOrNull(w, has_id ? v.identity->bundle_id : "");
+  w.Key("version");
+  if (has_id) {
+    w.Int(v.identity->version);
+  } else {
+    w.Null();
+  }
+  w.Key("checksum");
+  StringOrNull(w, v.identity ? v.identity->checksum : "");
+  w.Key("generation");
+  StringOrNull(w, v.generation);
+  w.Key("source").String(v.source);
+  const bundles::BundleSyncStatus& s = b.sync;
+  w.Key("sync").BeginObject();
+  w.Key("state").String(b.sync_enabled ? s.state : "disabled");
+  if (!b.sync_enabled) w.Key("disabledReason").String(b.sync_disabled_reason);
+  w.Key("lastCheckAtMs");
+  TimeOrNull(w, s.last_check_at);
+  w.Key("lastSyncAtMs");
+  TimeOrNull(w, s.last_sync_at);
+  w.Key("nextCheckAtMs");
+  TimeOrNull(w, s.next_check_at);
+  w.Key("lastError").String(s.last_error);
+  w.Key("swaps").Uint(s.swaps).Key("failures").Uint(s.failures);
+  w.Key("lastSwapMs");
+  if (s.last_swap_ms) {
+    w.Int(*s.last_swap_ms);
+  } else {
+    w.Null();
+  }
+  w.Key("retiringGenerations").BeginArray();
+  for (const bundles::RetiringGeneration& r : v.retiring) {
+    w.BeginObject().Key("generation").String(r.generation).Key("sinceMs").Int(absl::ToUnixMillis(r.since));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("unloadedGenerations").Uint(v.unloaded);
+  w.EndObject();
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string StatuszJson(const StatuszInputs& in) {
@@ -60,7 +114,12 @@ std::string StatuszJson(const StatuszInputs& in) {
     for (const auto& tool : registry->tools()) w.String(tool->descriptor().name);
   }
   w.EndArray().EndObject();
-  w.Key("bundle").Null();  // bundles arrive with bundle sync (docs/bundles.md)
+  w.Key("bundle");
+  if (in.bundle) {
+    WriteBundle(w, *in.bundle);
+  } else {
+    w.Null();
+  }
 
   const ExecutorStats& c = in.calls;
   w.Key("calls").BeginObject();

@@ -7,11 +7,21 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "bundles/swap.h"
+#include "bundles/sync.h"
 #include "edge/runtime/executor.h"
 #include "edge/runtime/link.h"
 #include "edge/runtime/tool.h"
 
 namespace edge::runtime {
+
+// The `bundle` object: what serves and how bundle sync is doing.
+struct BundleStatusz {
+  bundles::ServingView serving;
+  bool sync_enabled = false;
+  std::string sync_disabled_reason;   // why not, when disabled
+  bundles::BundleSyncStatus sync;     // when enabled
+};
 
 struct StatuszInputs {
   std::string state;         // "starting" | "serving" | "not_ready" | "draining"
@@ -23,6 +33,7 @@ struct StatuszInputs {
   LinkStatus link;
   const ToolCatalog* catalog = nullptr;
   ExecutorStats calls;
+  std::optional<BundleStatusz> bundle;  // absent: "bundle": null
 };
 
 std::string StatuszJson(const StatuszInputs& in);

@@ -1,11 +1,12 @@
 // The daemon's startup tool set: built-ins plus the plugins of the implementations directory.
 #include "daemon/tool_loading.h"
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 #include <system_error>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "bundles/plugin_options.h"
 
 namespace edge::runtime {
 namespace fs = std::filesystem;
@@ -31,24 +32,18 @@ std::vector<fs::path> PluginFiles(const fs::path& dir) {
   return files;
 }
 
-absl::StatusOr<std::string> ReadConfigBeside(const fs::path& plugin) {
-  fs::path config = plugin;
-  config.replace_extension(".json");
-  std::error_code ec;
-  if (!fs::exists(config, ec)) return std::string("{}");
-  std::ifstream in(config);
-  if (!in) return absl::PermissionDeniedError(absl::StrCat("cannot read plugin config ", config.string()));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 }  // namespace
 
 absl::StatusOr<LoadedTools> LoadTools(PluginHost& host, const fs::path& implementations_dir,
                                       const fs::path& data_root, RuntimeStatusProvider status, Logger& logger) {
+  return LoadToolsWith(host, implementations_dir, data_root, BuiltinDiagnosticsTools(std::move(status)), logger);
+}
+
+absl::StatusOr<LoadedTools> LoadToolsWith(PluginHost& host, const fs::path& implementations_dir,
+                                          const fs::path& data_root, std::vector<std::shared_ptr<const Tool>> builtins,
+                                          Logger& logger) {
   LoadedTools out;
-  std::vector<std::shared_ptr<const Tool>> tools = BuiltinDiagnosticsTools(std::move(status));
+  std::vector<std::shared_ptr<const Tool>> tools = std::move(builtins);
   std::error_code ec;
   if (!fs::is_directory(implementations_dir, ec)) {
     logger.Warn("daemon", "implementations directory ", implementations_dir.string(),
@@ -56,16 +51,12 @@ absl::StatusOr<LoadedTools> LoadTools(PluginHost& host, const fs::path& implemen
                 "install a bundle into dist/)");
   }
   for (const fs::path& file : PluginFiles(implementations_dir)) {
-    PluginLoadOptions options;
-    auto config = ReadConfigBeside(file);
-    if (!config.ok()) {
-      out.failures.push_back(absl::StrCat(file.string(), ": ", config.status().message()));
+    auto options = bundles::PluginOptionsFor(file, data_root);
+    if (!options.ok()) {
+      out.failures.push_back(absl::StrCat(file.string(), ": ", options.status().message()));
       continue;
     }
-    options.config_json = *std::move(config);
-    options.data_dir = data_root / file.stem();
-    fs::create_directories(options.data_dir, ec);
-    auto plugin = host.Load(file, options);
+    auto plugin = host.Load(file, *options);
     if (!plugin.ok()) {
       out.failures.push_back(absl::StrCat(file.string(), ": ", plugin.status().message()));
       logger.Error("daemon", "plugin ", file.string(), " was not loaded: ", plugin.status().message());

@@ -32,6 +32,10 @@ std::filesystem::path ImplementationsDir(const std::string& install_dir, const s
 absl::StatusOr<LoadedTools> LoadTools(PluginHost& host, const std::filesystem::path& implementations_dir,
                                       const std::filesystem::path& data_root, RuntimeStatusProvider status,
                                       Logger& logger);
+// The same with the built-in tools already made (the daemon shares them with every bundle generation).
+absl::StatusOr<LoadedTools> LoadToolsWith(PluginHost& host, const std::filesystem::path& implementations_dir,
+                                          const std::filesystem::path& data_root,
+                                          std::vector<std::shared_ptr<const Tool>> builtins, Logger& logger);
 
 }  // namespace edge::runtime
 

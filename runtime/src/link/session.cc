@@ -61,6 +61,7 @@ void Link::Impl::OnEstablished() {
   hello.max_queued_calls = options.max_queued_calls;
   hello.heartbeat.interval_ms = options.heartbeat_interval_ms;
   hello.heartbeat.timeout_ms = options.heartbeat_timeout_ms;
+  if (options.bundle_ref) hello.bundle = options.bundle_ref();
   (void)s;
   Send(protocol::EncodeRequest(NextRequestId({PendingKind::kHello}), protocol::method::kHello,
                                protocol::ToJson(hello)));
@@ -154,6 +155,7 @@ void Link::Impl::OnHelloResponse(const protocol::Envelope& envelope) {
 void Link::Impl::SendRegister() {
   protocol::RegisterParams params;
   params.generation = catalog->generation();
+  if (options.bundle_ref) params.bundle = options.bundle_ref();
   if (std::shared_ptr<const ToolRegistry> registry = catalog->Current(); registry != nullptr) {
     for (const auto& tool : registry->tools()) {
       params.tools.push_back({tool->descriptor().name, tool->descriptor().ToJson()});
@@ -192,6 +194,7 @@ void Link::Impl::OnRegisterResponse(const protocol::Envelope& envelope, uint64_t
   });
   logger.Info(kComponent, "registered ", result->tool_count, " tools (generation ", generation, ")");
   if (!draining) SetState(LinkState::kServing);
+  if (first && options.on_serving) options.on_serving();
   if (first) {
     ArmTimer(stable_timer, absl::Milliseconds(options.stable_period_ms), [](lws_sorted_usec_list_t* sul) {
       reinterpret_cast<Timer*>(sul)->impl->OnStableTimer();
@@ -217,6 +220,7 @@ protocol::ConnectorStatus Link::Impl::CurrentConnectorStatus() const {
   st.rejected_overloaded = stats.rejected_overloaded;
   st.late_results = stats.late_results;
   st.tools_generation = catalog->generation();
+  if (options.bundle_ref) st.bundle = options.bundle_ref();
   if (std::shared_ptr<const ToolRegistry> registry = catalog->Current(); registry != nullptr) {
     st.tool_count = static_cast<int64_t>(registry->tools().size());
   }

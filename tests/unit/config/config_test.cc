@@ -297,9 +297,55 @@ TEST_F(ConfigTest, EntriesCoverEveryKeyInStableOrder) {
                           "heartbeatIntervalMs", "heartbeatTimeoutMs", "reconnectInitialMs", "reconnectMaxMs",
                           "stablePeriodMs", "slowBackoffInitialMs", "slowBackoffMaxMs", "connectTimeoutMs",
                           "drainGraceMs", "maxConcurrentCalls", "maxQueuedCalls", "callInactivityTimeoutMs",
-                          "callMaxDurationMs", "overloadRetryAfterMs", "logLevel"}) {
+                          "callMaxDurationMs", "overloadRetryAfterMs", "logLevel", "bundleSyncEnabled",
+                          "bundlePollIntervalMs", "bundleRetryInitialMs", "bundleRetryMaxMs", "bundleMaxBytes",
+                          "bundleMaxEntries", "bundleMaxUncompressedBytes", "bundleDownloadTimeoutMs",
+                          "bundleStallTimeoutMs", "bundleTrustedKeysPath", "bundleKeepGenerations",
+                          "testBundlePauseAt"}) {
     EXPECT_EQ(Entry(a, key).key, key);
   }
+}
+
+TEST_F(ConfigTest, BundleSyncDefaults) {
+  const ConnectorConfig c = Load().config;
+  EXPECT_TRUE(c.bundle_sync_enabled);
+  EXPECT_EQ(c.bundle_poll_interval_ms, 600000);
+  EXPECT_EQ(c.bundle_retry_initial_ms, 30000);
+  EXPECT_EQ(c.bundle_retry_max_ms, 600000);
+  EXPECT_EQ(c.bundle_max_bytes, 52428800);
+  EXPECT_EQ(c.bundle_max_entries, 10000);
+  EXPECT_EQ(c.bundle_max_uncompressed_bytes, 536870912);
+  EXPECT_EQ(c.bundle_download_timeout_ms, 300000);
+  EXPECT_EQ(c.bundle_stall_timeout_ms, 30000);
+  EXPECT_EQ(c.bundle_trusted_keys_path, "");
+  EXPECT_EQ(c.bundle_keep_generations, 2);
+  EXPECT_EQ(c.test_bundle_pause_at, "");
+}
+
+TEST_F(ConfigTest, BundleSyncSettingsComeFromEveryLayer) {
+  Write("config.json", R"({"bundlePollIntervalMs": 5000, "bundleTrustedKeysPath": "keys/trusted.pem",
+                           "bundleSyncEnabled": false})");
+  inputs_.env = {{"EDGE_TEST_BUNDLE_PAUSE_AT", "swap"}, {"EDGE_BUNDLE_MAX_BYTES", "1048576"}};
+  LoadedConfig l = Load();
+  EXPECT_EQ(l.config.bundle_poll_interval_ms, 5000);
+  EXPECT_FALSE(l.config.bundle_sync_enabled);
+  EXPECT_EQ(l.config.bundle_trusted_keys_path, dir_ + "/keys/trusted.pem");
+  EXPECT_EQ(l.config.test_bundle_pause_at, "swap");
+  EXPECT_EQ(l.config.bundle_max_bytes, 1048576);
+  EXPECT_EQ(Entry(l, "testBundlePauseAt").source, "env EDGE_TEST_BUNDLE_PAUSE_AT");
+}
+
+TEST_F(ConfigTest, BundleSyncSettingsAreValidated) {
+  inputs_.overrides = {{"bundleRetryInitialMs", "60000"}, {"bundleRetryMaxMs", "1000"}};
+  EXPECT_THAT(Error(), HasSubstr("bundleRetryMaxMs (from flag --bundleRetryMaxMs) is 1000 but must be at least "
+                                 "bundleRetryInitialMs"));
+  inputs_.overrides = {{"bundleMaxBytes", "0"}};
+  EXPECT_THAT(Error(), HasSubstr("bundleMaxBytes (from flag --bundleMaxBytes) is 0: it must be greater than 0"));
+  inputs_.overrides = {{"bundleKeepGenerations", "1"}};
+  EXPECT_THAT(Error(), HasSubstr("bundleKeepGenerations (from flag --bundleKeepGenerations) is 1: use 2 or more"));
+  inputs_.overrides = {{"testBundlePauseAt", "later"}};
+  EXPECT_THAT(Error(), HasSubstr("testBundlePauseAt (from flag --testBundlePauseAt) is 'later': use download, "
+                                 "extract or swap"));
 }
 
 TEST(ProcessEnvironmentTest, ReadsTheProcessEnvironment) {

@@ -45,6 +45,66 @@ TEST(StatuszTest, ReportsLinkToolsAndCalls) {
   EXPECT_EQ(doc["calls"]["timedOut"].GetUint64(), 1u);
 }
 
+TEST(StatuszTest, ReportsTheBundleAndItsSync) {
+  StatuszInputs in;
+  in.started_at = absl::Now();
+  BundleStatusz b;
+  b.serving.source = "bundle";
+  b.serving.generation = std::string(64, 'a');
+  b.serving.identity = bundles::BundleIdentity{"b_7", 3, "sha256:" + std::string(64, 'a')};
+  b.serving.retiring.push_back({std::string(64, 'b'), absl::FromUnixMillis(1718000000000)});
+  b.serving.unloaded = 2;
+  b.sync_enabled = true;
+  b.sync.state = "idle";
+  b.sync.last_check_at = absl::FromUnixMillis(1718000001000);
+  b.sync.swaps = 4;
+  b.sync.failures = 1;
+  b.sync.last_swap_ms = 12;
+  b.sync.last_error = "download: bundle download stalled";
+  in.bundle = b;
+  std::string json = StatuszJson(in);
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  const auto& bundle = doc["bundle"];
+  EXPECT_STREQ(bundle["id"].GetString(), "b_7");
+  EXPECT_EQ(bundle["version"].GetInt64(), 3);
+  EXPECT_EQ(bundle["checksum"].GetString(), "sha256:" + std::string(64, 'a'));
+  EXPECT_EQ(bundle["generation"].GetString(), std::string(64, 'a'));
+  EXPECT_STREQ(bundle["source"].GetString(), "bundle");
+  const auto& sync = bundle["sync"];
+  EXPECT_STREQ(sync["state"].GetString(), "idle");
+  EXPECT_EQ(sync["lastCheckAtMs"].GetInt64(), 1718000001000);
+  EXPECT_TRUE(sync["lastSyncAtMs"].IsNull());
+  EXPECT_TRUE(sync["nextCheckAtMs"].IsNull());
+  EXPECT_EQ(sync["swaps"].GetUint64(), 4u);
+  EXPECT_EQ(sync["failures"].GetUint64(), 1u);
+  EXPECT_EQ(sync["lastSwapMs"].GetInt64(), 12);
+  EXPECT_STREQ(sync["lastError"].GetString(), "download: bundle download stalled");
+  ASSERT_EQ(sync["retiringGenerations"].Size(), 1u);
+  EXPECT_EQ(sync["retiringGenerations"][0]["generation"].GetString(), std::string(64, 'b'));
+  EXPECT_EQ(sync["unloadedGenerations"].GetUint64(), 2u);
+}
+
+TEST(StatuszTest, ADisabledSyncSaysWhy) {
+  StatuszInputs in;
+  in.started_at = absl::Now();
+  BundleStatusz b;
+  b.serving.source = "local";
+  b.serving.generation = "local";
+  b.sync_disabled_reason = "customImplementationsPath is set (/srv/tools)";
+  in.bundle = b;
+  std::string json = StatuszJson(in);
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  EXPECT_TRUE(doc["bundle"]["id"].IsNull());
+  EXPECT_TRUE(doc["bundle"]["version"].IsNull());
+  EXPECT_STREQ(doc["bundle"]["source"].GetString(), "local");
+  EXPECT_STREQ(doc["bundle"]["sync"]["state"].GetString(), "disabled");
+  EXPECT_STREQ(doc["bundle"]["sync"]["disabledReason"].GetString(), "customImplementationsPath is set (/srv/tools)");
+}
+
 TEST(StatuszTest, CarriesNoCredentialFields) {
   StatuszInputs in;
   in.started_at = absl::Now();

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "edge/protocol/auth.h"
 #include "edge/protocol/errors.h"
@@ -458,6 +459,48 @@ TEST_F(LinkTest, ReregisterSendsTheNewGeneration) {
   EXPECT_EQ(params->tools.size(), 6u);
   ASSERT_TRUE(TestPeer::WaitUntil(
       [&] { return link_->Status().registered_generation == catalog_->generation(); }, kWait));
+}
+
+TEST_F(LinkTest, TheBundleReferenceIsReportedAndServingIsAnnounced) {
+  std::atomic<int> serving{0};
+  absl::Mutex mu;
+  std::optional<protocol::BundleRef> ref = protocol::BundleRef{"b_1", 3, "sha256:" + std::string(64, 'a')};
+  LinkOptions o = Options();
+  o.on_serving = [&] { ++serving; };
+  o.bundle_ref = [&] {
+    absl::MutexLock lock(&mu);
+    return ref;
+  };
+  StartLink(std::move(o));
+  ASSERT_TRUE(WaitReady()) << log_.All();
+  EXPECT_EQ(serving.load(), 1);
+  std::vector<PeerMessage> messages = peer_->Messages();
+  ASSERT_GE(messages.size(), 2u);
+  auto hello = protocol::ParseHelloParams(messages[0].envelope.params);
+  ASSERT_TRUE(hello.ok() && hello->bundle.has_value());
+  EXPECT_EQ(hello->bundle->id, "b_1");
+  auto reg = protocol::ParseRegisterParams(messages[1].envelope.params);
+  ASSERT_TRUE(reg.ok() && reg->bundle.has_value());
+  EXPECT_EQ(reg->bundle->version, 3);
+  std::optional<PeerMessage> hb = peer_->WaitForMethod(protocol::method::kHeartbeat, kWait);
+  ASSERT_TRUE(hb.has_value());
+  auto beat = protocol::ParseHeartbeatParams(hb->envelope.params);
+  ASSERT_TRUE(beat.ok() && beat->status.bundle.has_value());
+  EXPECT_EQ(beat->status.bundle->checksum, "sha256:" + std::string(64, 'a'));
+
+  // After a swap the re-register carries the new reference.
+  {
+    absl::MutexLock lock(&mu);
+    ref = protocol::BundleRef{"b_1", 4, "sha256:" + std::string(64, 'b')};
+  }
+  const size_t from = peer_->Messages().size();
+  link_->Reregister();
+  std::optional<PeerMessage> again = peer_->WaitForMethod(protocol::method::kRegister, kWait, from);
+  ASSERT_TRUE(again.has_value());
+  auto params = protocol::ParseRegisterParams(again->envelope.params);
+  ASSERT_TRUE(params.ok() && params->bundle.has_value());
+  EXPECT_EQ(params->bundle->version, 4);
+  EXPECT_EQ(serving.load(), 1) << "a re-register is not a new session";
 }
 
 TEST_F(LinkTest, RejectedRegisterStaysConnectedButNotReady) {

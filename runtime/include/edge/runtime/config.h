@@ -55,6 +55,21 @@ struct ConnectorConfig {
   int64_t default_max_duration_ms = 600000;       // callMaxDurationMs
   int64_t overload_retry_after_ms = 1000;         // overloadRetryAfterMs
   std::string log_level = "info";                 // logLevel, EDGE_LOG_LEVEL
+
+  // Bundle sync (docs/bundles.md section 7). Off when customImplementationsPath points elsewhere than
+  // <install>/dist.
+  bool bundle_sync_enabled = true;                      // bundleSyncEnabled
+  int64_t bundle_poll_interval_ms = 600000;             // bundlePollIntervalMs
+  int64_t bundle_retry_initial_ms = 30000;              // bundleRetryInitialMs
+  int64_t bundle_retry_max_ms = 600000;                 // bundleRetryMaxMs
+  int64_t bundle_max_bytes = 52428800;                  // bundleMaxBytes: the archive download cap
+  int64_t bundle_max_entries = 10000;                   // bundleMaxEntries
+  int64_t bundle_max_uncompressed_bytes = 536870912;    // bundleMaxUncompressedBytes
+  int64_t bundle_download_timeout_ms = 300000;          // bundleDownloadTimeoutMs
+  int64_t bundle_stall_timeout_ms = 30000;              // bundleStallTimeoutMs
+  std::string bundle_trusted_keys_path;                 // bundleTrustedKeysPath: PEM Ed25519 public keys
+  int bundle_keep_generations = 2;                      // bundleKeepGenerations (current + previous at least)
+  std::string test_bundle_pause_at;                     // testBundlePauseAt: test hook (download|extract|swap)
 };
 
 // Where one effective value came from.

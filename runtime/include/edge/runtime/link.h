@@ -59,6 +59,12 @@ struct LinkOptions {
   // Called on the link thread for each bundle.updated notification (bundle sync hooks in here); keep it
   // short and non-blocking. Empty: the notice is only logged.
   std::function<void(const protocol::BundleUpdatedParams&)> on_bundle_updated;
+  // Called on the link thread each time a session starts serving (its first tools.register accepted): bundle
+  // sync checks for a new target right after every connect. Keep it short and non-blocking.
+  std::function<void()> on_serving;
+  // The bundle the served tools come from, reported in connector.hello, tools.register and heartbeats. Called
+  // on the link thread; keep it cheap. Empty, or nullopt: no bundle.
+  std::function<std::optional<protocol::BundleRef>()> bundle_ref;
 };
 
 enum class LinkState { kIdle, kConnecting, kHandshaking, kRegistering, kServing, kBackoff, kDraining, kClosed };
