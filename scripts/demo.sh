@@ -3,11 +3,16 @@
 #   1. builds everything (scripts/bootstrap.sh installs the Debian packages first);
 #   2. starts edge-platform in a temporary data dir (free loopback ports);
 #   3. creates an org, an admin token and a deployment with `edge-platform admin`;
-#   4. starts `edge-connector run` with the example plugins, authenticated with the deployment's credentials;
-#   5. calls several tools through the platform's API with `edge-connector call`: results, a tool error,
+#   4. packages the example plugins into a bundle (`edge-connector package`), uploads it and assigns it to the
+#      deployment (`edge-connector upload`, `bundle assign`);
+#   5. starts `edge-connector run` in an empty installation directory, authenticated with the deployment's
+#      credentials: it downloads, verifies and installs the bundle by itself;
+#   6. calls several tools through the platform's API with `edge-connector call`: results, a tool error,
 #      invalid arguments, progress, a timeout;
-#   6. prints the connector's /statusz summary (`edge-connector status`);
-#   7. stops both cleanly (SIGTERM: the connector drains and exits 0).
+#   7. publishes version 2 of the bundle: the connector is told at once, swaps it in without a restart, and
+#      the next call sees it;
+#   8. prints the connector's /statusz summary (`edge-connector status`);
+#   9. stops both cleanly (SIGTERM: the connector drains and exits 0).
 # Exits non-zero when a step fails. The plugin SDK walkthrough without a platform is scripts/sdk-demo.sh.
 #
 # Environment: PRESET (default "default"), BUILD_DIR (default build/<PRESET>), JOBS (default 2).
@@ -71,10 +76,11 @@ DEPLOYMENT_SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["sec
 echo "deployment ${DEPLOYMENT_ID} (its secret is shown once, and passed to the connector below)"
 
 echo
-echo "=== 3. start the connector with the example plugins"
-INSTALL="$WORK/connector"
-IMPL="$INSTALL/dist"
-mkdir -p "$IMPL" "$WORK/www"
+echo "=== 3. package the example plugins as a bundle, upload it, assign it to the deployment"
+# The admin token goes in EDGE_ADMIN_TOKEN (not on the command line, where ps and shell history would see it).
+export EDGE_ADMIN_TOKEN="$TOKEN"
+IMPL="$WORK/implementations"
+mkdir -p "$IMPL" "$WORK/www" "$WORK/out"
 cp "$PLUGINS"/*.so "$IMPL/"
 echo "hello from the demo web server" >"$WORK/www/hello.txt"
 HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -84,9 +90,19 @@ sqlite3 "$WORK/demo.db" <<'SQL'
 CREATE TABLE tools(name TEXT PRIMARY KEY, plugin TEXT NOT NULL);
 INSERT INTO tools VALUES ('echo', 'echo'), ('system.info', 'sysinfo'), ('slow.count', 'slow'), ('sqlite.query', 'sqlite_query');
 SQL
-# A plugin's configuration is the JSON file next to it (docs/daemon.md).
+# A plugin's configuration is the JSON file next to it; it travels in the bundle (docs/bundles.md).
 printf '{"database":"%s"}' "$WORK/demo.db" >"$IMPL/sqlite_query.json"
 printf '{"allowedHosts":["127.0.0.1:%s"],"timeoutMs":5000}' "$HTTP_PORT" >"$IMPL/http_request.json"
+run "$CLI" package --implementations "$IMPL" --out "$WORK/out"
+ARCHIVE=$(ls "$WORK/out"/edge-bundle-*.tgz)
+run "$CLI" upload --api "$API_URL" --file "$ARCHIVE" --name examples
+BUNDLE_ID=$("$CLI" bundle list --api "$API_URL" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bundles"][0]["id"])')
+run "$CLI" bundle assign "$BUNDLE_ID" --deployment "$DEPLOYMENT_ID" --api "$API_URL"
+
+echo
+echo "=== 4. start the connector in an empty installation directory: it installs the bundle by itself"
+INSTALL="$WORK/connector"
+mkdir -p "$INSTALL"
 cat >"$INSTALL/config.json" <<JSON
 {"toolRpcUrl": "${RPC_URL}", "platformApiUrl": "${API_URL}", "healthHost": "127.0.0.1", "healthPort": 0}
 JSON
@@ -97,18 +113,17 @@ DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET="$DEPLOYMENT_SECRET" \
 CONNECTOR_PID=$!
 line=$(wait_for_line "$WORK/connector.log" 'health server on http://' 20)
 HEALTH_URL=$(sed -E 's|.*(http://[^ ]+).*|\1|' <<<"$line")
+wait_for_line "$WORK/connector.log" 'swapped to .* v1' 30 >/dev/null
 for _ in $(seq 400); do
   curl -sf -o /dev/null "$HEALTH_URL/healthz" && break
   sleep 0.05
 done
 run curl -s "$HEALTH_URL/healthz"
 echo
-grep -E 'loaded plugin|serving [0-9]+ tools|registered' "$WORK/connector.log" || true
+grep -E 'bundle sync|swapped to|serving [0-9]+ tools' "$WORK/connector.log" || true
 
 echo
-echo "=== 4. calls through the platform"
-# The admin token goes in EDGE_ADMIN_TOKEN (not on the command line, where ps and shell history would see it).
-export EDGE_ADMIN_TOKEN="$TOKEN"
+echo "=== 5. calls through the platform"
 call() { run "$CLI" call --api "$API_URL" "$@"; }
 call echo --args '{"text":"hello through the platform"}'
 call system.info
@@ -124,11 +139,20 @@ expect_exit 2 "the call outlived its 300 ms limit and was cancelled on the conne
   "$CLI" call --api "$API_URL" slow.count --args '{"steps":50,"step_ms":100}' --timeout-ms 300
 
 echo
-echo "=== 5. the connector's status"
+echo "=== 6. version 2 of the bundle: pushed, verified and swapped in without a restart"
+printf '{"allowedHosts":["127.0.0.1:%s"],"timeoutMs":4000}' "$HTTP_PORT" >"$IMPL/http_request.json"
+rm -f "$WORK/out"/*.tgz
+run "$CLI" upload --api "$API_URL" --implementations "$IMPL" --out "$WORK/out" --bundle-id "$BUNDLE_ID"
+wait_for_line "$WORK/connector.log" 'swapped to .* v2' 30
+call http.request --args "{\"method\":\"GET\",\"url\":\"http://127.0.0.1:${HTTP_PORT}/hello.txt\"}"
+run "$CLI" bundle list --api "$API_URL"
+
+echo
+echo "=== 7. the connector's status"
 run "$CLI" status --url "$HEALTH_URL"
 
 echo
-echo "=== 6. stop cleanly"
+echo "=== 8. stop cleanly"
 show kill -TERM "$CONNECTOR_PID"
 kill -TERM "$CONNECTOR_PID"
 rc=0
