@@ -184,6 +184,22 @@ TEST_F(ConnectorCliTest, StatusSummarizesStatusz) {
   EXPECT_THAT(r.out, HasSubstr("Calls: 0 in flight (0 running, 0 queued), 5 completed, 1 failed, 2 timed out\n"));
   EXPECT_THAT(r.out, HasSubstr("Process: pid 123, up 5m, RSS 6.8 MiB"));
 
+  // A serving bundle is one readable line, not a JSON dump.
+  std::string with_bundle = statusz;
+  with_bundle.replace(with_bundle.find(R"("bundle":null)"), 13,
+                      R"("bundle":{"id":"b_7Qx2","version":3,"checksum":"sha256:3f1c4a5b6c7d8e9f00112233","source":)"
+                      R"("bundle","sync":{"state":"idle","swaps":2,"lastSwapMs":16,"lastError":"",)"
+                      R"("retiringGenerations":[{"generation":"9a0b","sinceMs":1}]}})");
+  runtime::HealthOptions o2 = o;
+  o2.statusz = [with_bundle] { return with_bundle; };
+  runtime::HealthServer server2(o2);
+  ASSERT_TRUE(server2.Start().ok());
+  r = Run({}, {"status", "--url", absl::StrCat("http://127.0.0.1:", server2.port())});
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("Bundle: b_7Qx2 v3 (sha256:3f1c4a5b6c7d...), sync idle, 2 swaps (last 16 ms), "
+                               "1 generation(s) draining\n"));
+  server2.Stop();
+
   r = Run({}, {"status", "--url", url + "/", "--json"});
   ASSERT_EQ(r.exit_code, 0) << Dump(r);
   EXPECT_EQ(r.out, statusz + "\n");

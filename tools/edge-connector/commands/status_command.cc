@@ -18,8 +18,6 @@
 #include "edge/runtime/config.h"
 #include "edge/runtime/log.h"
 #include "rapidjson/document.h"
-#include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
 
 namespace edge::cli {
 namespace {
@@ -76,11 +74,38 @@ std::string Ago(const Json& obj, const char* key, int64_t now_ms) {
   return Span(now_ms - at) + " ago";
 }
 
-std::string Compact(const Json& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return buffer.GetString();
+
+// "Bundle: b_x v3 (sha256:3f1c4a5b6c7d…), sync idle, 2 swaps (last 16 ms), next check in 9m".
+std::string BundleLine(const Json* bundle, int64_t now_ms) {
+  if (bundle == nullptr) return "Bundle: none";
+  std::string line = "Bundle: ";
+  const std::string source = Str(*bundle, "source");
+  if (source == "bundle") {
+    std::string checksum = Str(*bundle, "checksum");
+    if (checksum.size() > 19) checksum = checksum.substr(0, 19) + "...";
+    absl::StrAppend(&line, Str(*bundle, "id"), " v", Num(*bundle, "version"), " (", checksum, ")");
+  } else if (source == "local") {
+    absl::StrAppend(&line, "a hand-installed directory");
+  } else {
+    absl::StrAppend(&line, "none installed");
+  }
+  const Json* sync = Get(*bundle, "sync");
+  if (sync == nullptr) return line;
+  absl::StrAppend(&line, ", sync ", Str(*sync, "state"));
+  if (Str(*sync, "state") == "disabled" && Str(*sync, "disabledReason") != "-") {
+    absl::StrAppend(&line, " (", Str(*sync, "disabledReason"), ")");
+    return line;
+  }
+  absl::StrAppend(&line, ", ", Num(*sync, "swaps"), " swaps");
+  if (Num(*sync, "lastSwapMs") != "-") absl::StrAppend(&line, " (last ", Num(*sync, "lastSwapMs"), " ms)");
+  int64_t next;
+  if (Int(*sync, "nextCheckAtMs", &next)) absl::StrAppend(&line, ", next check in ", Span(next - now_ms));
+  const Json* retiring = Get(*sync, "retiringGenerations");
+  if (retiring != nullptr && retiring->IsArray() && !retiring->Empty()) {
+    absl::StrAppend(&line, ", ", retiring->Size(), " generation(s) draining");
+  }
+  if (Str(*sync, "lastError") != "-") absl::StrAppend(&line, "; last error: ", Str(*sync, "lastError"));
+  return line;
 }
 
 void PrintSummary(const Json& s) {
@@ -127,7 +152,7 @@ void PrintSummary(const Json& s) {
   }
 
   const Json* bundle = Get(s, "bundle");
-  std::printf("Bundle: %s\n", bundle == nullptr ? "none" : Compact(*bundle).c_str());
+  std::printf("%s\n", BundleLine(bundle, now_ms).c_str());
 
   const Json* calls = Get(s, "calls");
   if (calls == nullptr) {
