@@ -2,111 +2,19 @@
 // bundle built from the example plugins is uploaded over REST and assigned; the connector installs it by push
 // and, when no push can reach it, by poll; a bundle it rejects leaves the old one serving; a kill -9 at each
 // test-hook pause of a sync restarts consistent and serving; an offline start serves the last good generation.
-#include <curl/curl.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <future>
 #include <thread>
 
-#include "e2e_fixture.h"
-#include "support/bundle_builder.h"
+#include "bundles_fixture.h"
 
 namespace edge::e2e {
 namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
-
-size_t Collect(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-// An admin request with any method and a raw body (the shared Http helper sends bodies with POST only).
-HttpResponse Send(const std::string& method, const std::string& url, const std::string& body,
-                  const std::string& content_type, const std::string& bearer) {
-  HttpResponse r;
-  CURL* h = curl_easy_init();
-  curl_slist* headers = nullptr;
-  const std::string auth = "Authorization: Bearer " + bearer;
-  const std::string type = "Content-Type: " + content_type;
-  headers = curl_slist_append(headers, auth.c_str());
-  headers = curl_slist_append(headers, type.c_str());
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Collect);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
-  if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(h);
-  return r;
-}
-
-class BundlesE2ETest : public E2ETest {
- protected:
-  // A bundle of the given example plugins (with the configs they need), for this test's org.
-  edge::testing::BuiltBundle Build(const std::string& name, const std::vector<std::string>& plugins,
-                                   std::vector<edge::testing::BundlePluginSpec> extra = {}) {
-    edge::testing::BundleSpec spec;
-    spec.org_id = org_;
-    for (const std::string& p : plugins) {
-      std::string config = examples_.ConfigFor(p);
-      spec.plugins.push_back({std::string(EDGE_PLUGIN_DIR) + "/" + p + ".so",
-                              p,
-                              config.empty() ? std::nullopt : std::optional<std::string>(config),
-                              {}});
-    }
-    for (auto& e : extra) spec.plugins.push_back(std::move(e));
-    auto built = edge::testing::BuildBundle(spec, root_ + "/build-" + name);
-    EXPECT_TRUE(built.ok()) << built.status();
-    return built.ok() ? *built : edge::testing::BuiltBundle{};
-  }
-  // Uploads into the bundle named "default"; returns {bundleId, version}.
-  std::pair<std::string, std::string> Upload(const edge::testing::BuiltBundle& b) {
-    HttpResponse r = Send("POST", platform_->api_url() + "/api/v1/bundles?name=default",
-                          edge::testing::ReadFileBytes(b.archive), "application/gzip", token_);
-    EXPECT_TRUE(r.status == 201 || r.status == 200) << r.status << " " << r.body;
-    return {JsonField(r.body, "/bundle/id"), JsonField(r.body, "/version/version")};
-  }
-  void Assign(const std::string& bundle_id, const std::string& version) {
-    HttpResponse r =
-        Send("PUT", platform_->api_url() + "/api/v1/deployments/" + deployment_ + "/bundle",
-             "{\"bundleId\":\"" + bundle_id + "\",\"version\":" + version + "}", "application/json", token_);
-    ASSERT_EQ(r.status, 200) << r.body;
-  }
-  // The connector's config with bundle sync on (no customImplementationsPath) and fast retries.
-  std::map<std::string, std::string> BundleConfig(std::map<std::string, std::string> extra = {}) {
-    auto config = FastConnectorConfig(platform_->rpc_url(), platform_->api_url());
-    config["bundleRetryInitialMs"] = "200";
-    config["bundleRetryMaxMs"] = "1000";
-    for (auto& [k, v] : extra) config[k] = v;
-    return config;
-  }
-  std::unique_ptr<Connector> Start(std::map<std::string, std::string> config, bool wait_ready = true,
-                                   std::map<std::string, std::string> env = {}, const std::string& dir = "conn") {
-    auto e = DeploymentEnv();
-    for (auto& [k, v] : env) e[k] = v;
-    return std::make_unique<Connector>(root_ + "/" + dir, config, e, wait_ready);
-  }
-  // Waits until /statusz shows the bundle at `version` (as text), or the timeout passes.
-  static bool WaitVersion(Connector& c, const std::string& version, milliseconds timeout) {
-    for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-      if (JsonField(c.Statusz(), "/bundle/version") == version) return true;
-      std::this_thread::sleep_for(milliseconds(25));
-    }
-    return false;
-  }
-  void Kill(Connector& c) {
-    c.process().Signal(SIGKILL);
-    c.process().WaitExit(milliseconds(5000));
-  }
-};
 
 TEST_F(BundlesE2ETest, APushInstallsTheAssignedBundleAndItsToolsServe) {
   auto c = Start(BundleConfig());

@@ -126,6 +126,10 @@ void Api::Handle(std::shared_ptr<HttpExchange> ex) {
        [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.UnassignBundle(e, c, p[0]); }},
       {{"api", "v1", "test", "download-fault"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.SetDownloadFault(e, c); }},
+      {{"api", "v1", "test", "drop-bundle-pushes"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.DropBundlePushes(e, c); }},
+      {{"api", "v1", "test", "raw-bundle-version"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.AddRawBundleVersion(e, c); }},
   };
 
   const HttpRequest& req = ex->request();

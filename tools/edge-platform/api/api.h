@@ -87,6 +87,8 @@ class Api {
   void AssignBundle(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
   void UnassignBundle(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
   void SetDownloadFault(const Exchange& ex, const Caller& caller);
+  void DropBundlePushes(const Exchange& ex, const Caller& caller);                     // bundle_test_hooks.cc
+  void AddRawBundleVersion(const Exchange& ex, const Caller& caller);
 
   // The caller's bundle, or an answer already sent (404 bundle_not_found, also for other orgs' bundles).
   bool FindBundle(const Exchange& ex, const Caller& caller, const std::string& id, store::Bundle* out);
@@ -111,6 +113,8 @@ class Api {
   // Test hook: how the next downloads misbehave, and for how many more (-1: until changed).
   FileBody::Fault download_fault_ = FileBody::Fault::kNone;
   int64_t download_fault_left_ = -1;
+  // Test hook: how many of the next bundle.updated pushes to skip (as if lost on the way).
+  int64_t drop_bundle_pushes_left_ = 0;
 };
 
 }  // namespace edge::platform::api

@@ -89,10 +89,16 @@ void Api::PushTargetChanges(const std::string& org_id, const TargetSnapshot& bef
     if (old_target && old_target->bundle.id == params.bundle_id && params.version < old_target->version.version) {
       params.reason = "rollback";
     }
-    const bool sent = hub_->NotifyBundleUpdated(deployment_id, params);
+    // Test hook (drop-bundle-pushes): the push is skipped, as if lost on the way.
+    const bool dropped = drop_bundle_pushes_left_ > 0;
+    if (dropped) --drop_bundle_pushes_left_;
+    const bool sent = !dropped && hub_->NotifyBundleUpdated(deployment_id, params);
     if (logger_) {
+      std::string_view outcome = "";
+      if (sent) outcome = "; bundle.updated sent";
+      if (dropped) outcome = "; bundle.updated dropped (test hook drop-bundle-pushes)";
       logger_->Info("api", "deployment ", deployment_id, " now targets bundle ", params.bundle_id, " version ",
-                    params.version, " (", params.reason, ")", sent ? "; bundle.updated sent" : "");
+                    params.version, " (", params.reason, ")", outcome);
     }
   }
 }
