@@ -188,5 +188,34 @@ TEST_F(BundlesE2ETest, ACorruptDownloadIsRetriedAndThenInstalled) {
   EXPECT_EQ(JsonField(c->Statusz(), "/bundle/sync/failures"), "1");
 }
 
+TEST_F(BundlesE2ETest, DeletingTheLocalManifestAndDistForcesAResync) {
+  auto v1 = Build("v1", {"echo"});
+  auto [bundle_id, version] = Upload(v1);
+  Assign(bundle_id, version);
+  auto c = Start(BundleConfig());
+  ASSERT_TRUE(WaitVersion(*c, "1", milliseconds(10000))) << c->process().Log();
+  c->process().Signal(SIGTERM);
+  ASSERT_EQ(c->process().WaitExit(milliseconds(15000)), 0) << c->process().Log();
+  c.reset();
+
+  // What an operator does to force a fresh install: remove the local manifest and dist/.
+  fs::remove(root_ + "/conn/manifest.json");
+  fs::remove_all(root_ + "/conn/dist");
+  c = Start(BundleConfig());
+  ASSERT_TRUE(WaitVersion(*c, "1", milliseconds(10000))) << c->process().Log();
+  EXPECT_TRUE(fs::is_symlink(root_ + "/conn/manifest.json"));
+  EXPECT_TRUE(fs::exists(root_ + "/conn/dist/tools/echo.so"));
+  EXPECT_EQ(JsonField(c->Statusz(), "/bundle/checksum"), v1.manifest.checksum);
+  EXPECT_EQ(Invoke("echo", R"({"text":"re-synced"})").status, 200);
+  // The generation was still on disk: it is re-verified, not downloaded again. (The log file holds both runs.)
+  const std::string full_log = c->process().Log();
+  const size_t restart = full_log.find("local manifest");
+  ASSERT_NE(restart, std::string::npos) << full_log;
+  const std::string log = full_log.substr(restart);
+  EXPECT_NE(log.find("swapped to " + bundle_id + " v1"), std::string::npos) << log;
+  EXPECT_NE(log.find("generation already on disk, re-verified"), std::string::npos) << log;
+  EXPECT_EQ(log.find("downloading"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace edge::e2e
