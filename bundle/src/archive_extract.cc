@@ -2,8 +2,6 @@
 // are created relative to directory fds with O_CREAT|O_EXCL|O_NOFOLLOW and directories are opened with
 // O_NOFOLLOW, so even a path the policy missed cannot be written through a symlink. Files and directories are
 // fsynced before returning: the connector renames the tree into place right after.
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 #include "edge/bundle/archive.h"
 #include "edge/bundle/manifest.h"
 #include "internal.h"
+#include "libarchive_api.h"
 
 namespace edge::bundle {
 namespace {
@@ -49,14 +48,15 @@ class Fd {
 
 class Extractor {
  public:
-  Extractor(fs::path dest, Fd root) : dest_(std::move(dest)), root_(std::move(root)) {}
+  Extractor(const internal::LibArchive& la, fs::path dest, Fd root)
+      : la_(la), dest_(std::move(dest)), root_(std::move(root)) {}
 
   absl::Status Run(archive* a, const ExtractLimits& limits) {
-    internal::EntryPolicy policy(limits);
+    internal::EntryPolicy policy(la_, limits);
     bool have_manifest = false;
     for (bool first = true;; first = false) {
       archive_entry* entry = nullptr;
-      absl::StatusOr<bool> more = internal::NextHeader(a, &entry, first);
+      absl::StatusOr<bool> more = internal::NextHeader(la_, a, &entry, first);
       if (!more.ok()) return more.status();
       if (!*more) break;
       absl::StatusOr<CheckedEntry> checked = policy.Check(entry);
@@ -135,7 +135,7 @@ class Extractor {
     }
     const std::string what = (dest_ / entry.path).string();
     EDGE_BUNDLE_RETURN_IF_ERROR(internal::ReadEntryData(
-        a, policy, entry, [&](std::string_view block) { return internal::WriteAll(file.get(), block, what); }));
+        la_, a, policy, entry, [&](std::string_view block) { return internal::WriteAll(file.get(), block, what); }));
     if (::fsync(file.get()) != 0) return internal::ErrnoError(absl::StrCat("cannot fsync ", what), errno);
     return absl::OkStatus();
   }
@@ -159,6 +159,7 @@ class Extractor {
     return internal::SyncDirectory(dest_.parent_path());
   }
 
+  const internal::LibArchive& la_;
   fs::path dest_;
   Fd root_;
   std::vector<std::string> dirs_;      // created, relative to dest_
@@ -184,7 +185,10 @@ absl::Status ExtractArchive(const fs::path& archive_file, const fs::path& dest_d
   }
   const fs::path dest = canonical_parent / normal.filename();
 
-  absl::StatusOr<internal::ArchiveReader> reader = internal::OpenArchive(archive_file);
+  absl::StatusOr<internal::ArchiveLibrary> library = internal::ArchiveLibrary::Acquire();
+  if (!library.ok()) return library.status();
+  const internal::LibArchive& la = library->api();
+  absl::StatusOr<internal::ArchiveReader> reader = internal::OpenArchive(la, archive_file);
   if (!reader.ok()) return reader.status();
 
   if (::mkdir(dest.c_str(), 0755) != 0) {
@@ -202,7 +206,7 @@ absl::Status ExtractArchive(const fs::path& archive_file, const fs::path& dest_d
   Fd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (root.get() < 0) return internal::ErrnoError(absl::StrCat("cannot open ", dest.string()), errno);
 
-  Extractor extractor(dest, std::move(root));
+  Extractor extractor(la, dest, std::move(root));
   absl::Status status = extractor.Run(reader->get(), limits);
   if (status.ok()) std::move(remove_dest).Cancel();
   return status;

@@ -1,7 +1,5 @@
 // The entry policy of docs/bundles.md section 5 (stack-notes section 7, "mode 1"), shared by ExtractArchive
 // and ReadArchiveManifest, and the libarchive reader restricted to gzip + tar.
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -10,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "edge/bundle/manifest.h"
 #include "internal.h"
+#include "libarchive_api.h"
 
 namespace edge::bundle::internal {
 namespace {
@@ -48,8 +47,8 @@ std::optional<std::vector<std::string_view>> ResolveLexically(const std::vector<
 }  // namespace
 
 absl::StatusOr<CheckedEntry> EntryPolicy::Check(archive_entry* entry) {
-  const char* raw = archive_entry_pathname(entry);
-  if (raw == nullptr) raw = archive_entry_pathname_utf8(entry);
+  const char* raw = la_.entry_pathname(entry);
+  if (raw == nullptr) raw = la_.entry_pathname_utf8(entry);
   const std::string display = raw == nullptr ? std::string() : std::string(raw);
   if (++entries_ > limits_.max_entries) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -74,13 +73,13 @@ absl::StatusOr<CheckedEntry> EntryPolicy::Check(archive_entry* entry) {
     return EntryError(display, absl::StrCat("path is longer than ", kMaxPathBytes, " bytes below dist/"));
   }
 
-  if (archive_entry_hardlink(entry) != nullptr) {
+  if (la_.entry_hardlink(entry) != nullptr) {
     return EntryError(display, absl::StrCat("hardlinks are not allowed in a bundle (links to '",
-                                            archive_entry_hardlink(entry), "')"));
+                                            la_.entry_hardlink(entry), "')"));
   }
-  const mode_t type = archive_entry_filetype(entry);
+  const mode_t type = la_.entry_filetype(entry);
   if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) return EntryError(display, TypeProblem(type));
-  if (type == AE_IFREG && archive_entry_sparse_count(entry) > 0) {
+  if (type == AE_IFREG && la_.entry_sparse_count(entry) > 0) {
     return EntryError(display, "sparse files are not supported");
   }
 
@@ -113,8 +112,8 @@ absl::StatusOr<CheckedEntry> EntryPolicy::Check(archive_entry* entry) {
   }
 
   if (type == AE_IFLNK) {
-    const char* target = archive_entry_symlink(entry);
-    if (target == nullptr) target = archive_entry_symlink_utf8(entry);
+    const char* target = la_.entry_symlink(entry);
+    if (target == nullptr) target = la_.entry_symlink_utf8(entry);
     if (target == nullptr || *target == '\0') return EntryError(display, "symbolic link without a target");
     out.symlink_target = target;
     if (target[0] == '/') {
@@ -129,9 +128,9 @@ absl::StatusOr<CheckedEntry> EntryPolicy::Check(archive_entry* entry) {
   }
 
   if (type == AE_IFREG) {
-    out.executable = (archive_entry_perm(entry) & 0111) != 0;
-    if (archive_entry_size_is_set(entry)) {
-      EDGE_BUNDLE_RETURN_IF_ERROR(CountBytes(out, 0, static_cast<uint64_t>(archive_entry_size(entry)), false));
+    out.executable = (la_.entry_perm(entry) & 0111) != 0;
+    if (la_.entry_size_is_set(entry)) {
+      EDGE_BUNDLE_RETURN_IF_ERROR(CountBytes(out, 0, static_cast<uint64_t>(la_.entry_size(entry)), false));
     }
   }
   return out;
@@ -159,14 +158,14 @@ absl::Status EntryPolicy::CountBytes(const CheckedEntry& entry, uint64_t entry_b
   return absl::OkStatus();
 }
 
-void ArchiveReadCloser::operator()(archive* a) const { archive_read_free(a); }
+void ArchiveReadCloser::operator()(archive* a) const { la->read_free(a); }
 
-std::string ArchiveError(archive* a) {
-  const char* msg = archive_error_string(a);
+std::string ArchiveError(const LibArchive& la, archive* a) {
+  const char* msg = la.error_string(a);
   return msg != nullptr ? std::string(msg) : std::string("unknown libarchive error");
 }
 
-absl::StatusOr<ArchiveReader> OpenArchive(const std::filesystem::path& file) {
+absl::StatusOr<ArchiveReader> OpenArchive(const LibArchive& la, const std::filesystem::path& file) {
   struct stat st;
   if (::stat(file.c_str(), &st) != 0) {
     int err = errno;
@@ -177,12 +176,12 @@ absl::StatusOr<ArchiveReader> OpenArchive(const std::filesystem::path& file) {
     return absl::InvalidArgumentError(absl::StrCat("not a gzip-compressed tar archive: ", file.string(),
                                                    " is not a regular file"));
   }
-  ArchiveReader a(archive_read_new());
+  ArchiveReader a(la.read_new(), ArchiveReadCloser{&la});
   if (a == nullptr) return absl::ResourceExhaustedError("cannot allocate a libarchive reader");
   // Only what a bundle is: no *_all, so no other format's parser is ever reachable from untrusted input.
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_format_tar(a.get());
-  if (archive_read_open_filename(a.get(), file.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  la.read_support_filter_gzip(a.get());
+  la.read_support_format_tar(a.get());
+  if (la.read_open_filename(a.get(), file.c_str(), 64 * 1024) != ARCHIVE_OK) {
     // Say more when the input is gzip: then it is damaged, or something other than a tar was compressed.
     char magic[2] = {0, 0};
     if (std::FILE* f = std::fopen(file.c_str(), "rb")) {
@@ -192,19 +191,19 @@ absl::StatusOr<ArchiveReader> OpenArchive(const std::filesystem::path& file) {
     const bool gzip = magic[0] == '\x1f' && magic[1] == '\x8b';
     return absl::InvalidArgumentError(absl::StrCat("not a gzip-compressed tar archive: ", file.string(), ": ",
                                                    gzip ? "gzip data is corrupt or truncated, or holds no tar (" : "",
-                                                   ArchiveError(a.get()), gzip ? ")" : ""));
+                                                   ArchiveError(la, a.get()), gzip ? ")" : ""));
   }
   return a;
 }
 
-absl::StatusOr<bool> NextHeader(archive* a, archive_entry** entry, bool first) {
-  int r = archive_read_next_header(a, entry);
+absl::StatusOr<bool> NextHeader(const LibArchive& la, archive* a, archive_entry** entry, bool first) {
+  int r = la.read_next_header(a, entry);
   if (r == ARCHIVE_EOF) return false;
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-    return absl::InvalidArgumentError(first ? absl::StrCat("not a gzip-compressed tar archive: ", ArchiveError(a))
-                                            : absl::StrCat("archive is corrupt or truncated: ", ArchiveError(a)));
+    return absl::InvalidArgumentError(first ? absl::StrCat("not a gzip-compressed tar archive: ", ArchiveError(la, a))
+                                            : absl::StrCat("archive is corrupt or truncated: ", ArchiveError(la, a)));
   }
-  if (first && (archive_filter_count(a) < 2 || archive_filter_code(a, 0) != ARCHIVE_FILTER_GZIP)) {
+  if (first && (la.filter_count(a) < 2 || la.filter_code(a, 0) != ARCHIVE_FILTER_GZIP)) {
     return absl::InvalidArgumentError(
         "not a gzip-compressed tar archive: the tar is not gzip-compressed (package it with "
         "`edge-connector package`)");
@@ -212,17 +211,17 @@ absl::StatusOr<bool> NextHeader(archive* a, archive_entry** entry, bool first) {
   return true;
 }
 
-absl::Status ReadEntryData(archive* a, EntryPolicy& policy, const CheckedEntry& entry,
+absl::Status ReadEntryData(const LibArchive& la, archive* a, EntryPolicy& policy, const CheckedEntry& entry,
                            absl::FunctionRef<absl::Status(std::string_view)> sink) {
   uint64_t done = 0;
   while (true) {
     const void* buf = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &buf, &size, &offset);
+    int r = la.read_data_block(a, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) return absl::OkStatus();
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      return EntryError(entry.path, absl::StrCat("archive is corrupt or truncated: ", ArchiveError(a)));
+      return EntryError(entry.path, absl::StrCat("archive is corrupt or truncated: ", ArchiveError(la, a)));
     }
     if (offset < 0 || static_cast<uint64_t>(offset) != done) {
       return EntryError(entry.path, "sparse files are not supported");

@@ -1,7 +1,5 @@
 // WriteArchive: a deterministic pax (restricted) tar + gzip (docs/bundles.md section 1). Same inputs, same
 // bytes: entries in a fixed order, mtime = builtAt, uid/gid 0, no names, fixed modes, no gzip timestamp.
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 #include "edge/bundle/archive.h"
 #include "edge/bundle/manifest.h"
 #include "internal.h"
+#include "libarchive_api.h"
 
 namespace edge::bundle {
 namespace {
@@ -59,19 +58,19 @@ absl::StatusOr<std::vector<TreeEntry>> ListDist(const fs::path& dist_dir) {
 
 class Writer {
  public:
-  Writer(archive* a, int64_t mtime) : a_(a), mtime_(mtime) {}
+  Writer(const internal::LibArchive& la, archive* a, int64_t mtime) : la_(la), a_(a), mtime_(mtime) {}
 
   absl::Status Header(const std::string& path, mode_t type, mode_t perm, int64_t size) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, path.c_str());
-    archive_entry_set_filetype(e, type);
-    archive_entry_set_perm(e, perm);
-    archive_entry_set_size(e, size);
-    archive_entry_set_mtime(e, mtime_, 0);
-    archive_entry_set_uid(e, 0);
-    archive_entry_set_gid(e, 0);
-    int r = archive_write_header(a_, e);
-    archive_entry_free(e);
+    archive_entry* e = la_.entry_new();
+    la_.entry_set_pathname(e, path.c_str());
+    la_.entry_set_filetype(e, type);
+    la_.entry_set_perm(e, perm);
+    la_.entry_set_size(e, size);
+    la_.entry_set_mtime(e, mtime_, 0);
+    la_.entry_set_uid(e, 0);
+    la_.entry_set_gid(e, 0);
+    int r = la_.write_header(a_, e);
+    la_.entry_free(e);
     if (r != ARCHIVE_OK) return Error(path);
     return absl::OkStatus();
   }
@@ -105,21 +104,24 @@ class Writer {
 
  private:
   absl::Status Data(const std::string& path, std::string_view data) {
-    if (!data.empty() && archive_write_data(a_, data.data(), data.size()) != static_cast<la_ssize_t>(data.size())) {
+    if (!data.empty() && la_.write_data(a_, data.data(), data.size()) != static_cast<la_ssize_t>(data.size())) {
       return Error(path);
     }
     return absl::OkStatus();
   }
   absl::Status Error(const std::string& path) {
-    return absl::InternalError(absl::StrCat("cannot write '", path, "' to the archive: ", internal::ArchiveError(a_)));
+    return absl::InternalError(
+        absl::StrCat("cannot write '", path, "' to the archive: ", internal::ArchiveError(la_, a_)));
   }
 
+  const internal::LibArchive& la_;
   archive* a_;
   int64_t mtime_;
 };
 
 struct ArchiveWriteFree {
-  void operator()(archive* a) const { archive_write_free(a); }
+  const internal::LibArchive* la;
+  void operator()(archive* a) const { la->write_free(a); }
 };
 
 }  // namespace
@@ -129,6 +131,9 @@ absl::Status WriteArchive(const fs::path& out_file, std::string_view manifest_js
                           absl::Time built_at) {
   absl::StatusOr<std::vector<TreeEntry>> tree = ListDist(dist_dir);
   if (!tree.ok()) return tree.status();
+  absl::StatusOr<internal::ArchiveLibrary> library = internal::ArchiveLibrary::Acquire();
+  if (!library.ok()) return library.status();
+  const internal::LibArchive& la = library->api();
 
   const fs::path part = fs::path(out_file.string() + ".part");
   int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -139,16 +144,16 @@ absl::Status WriteArchive(const fs::path& out_file, std::string_view manifest_js
     if (!keep_part) ::unlink(part.c_str());
   };
 
-  std::unique_ptr<archive, ArchiveWriteFree> a(archive_write_new());
+  std::unique_ptr<archive, ArchiveWriteFree> a(la.write_new(), ArchiveWriteFree{&la});
   if (a == nullptr) return absl::ResourceExhaustedError("cannot allocate a libarchive writer");
   // No timestamp in the gzip header: otherwise two packages of the same inputs differ.
-  if (archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
-      archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) != ARCHIVE_OK ||
-      archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK || archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
-    return absl::InternalError(absl::StrCat("cannot set up the archive writer: ", internal::ArchiveError(a.get())));
+  if (la.write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
+      la.write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) != ARCHIVE_OK ||
+      la.write_set_format_pax_restricted(a.get()) != ARCHIVE_OK || la.write_open_fd(a.get(), fd) != ARCHIVE_OK) {
+    return absl::InternalError(absl::StrCat("cannot set up the archive writer: ", internal::ArchiveError(la, a.get())));
   }
 
-  Writer w(a.get(), absl::ToUnixSeconds(built_at));
+  Writer w(la, a.get(), absl::ToUnixSeconds(built_at));
   EDGE_BUNDLE_RETURN_IF_ERROR(w.Memory(std::string(kManifestName), manifest_json));
   if (signature_json.has_value()) EDGE_BUNDLE_RETURN_IF_ERROR(w.Memory(std::string(kSignatureName), *signature_json));
   const std::string dist = std::string(kDistDir) + "/";
@@ -160,8 +165,9 @@ absl::Status WriteArchive(const fs::path& out_file, std::string_view manifest_js
       EDGE_BUNDLE_RETURN_IF_ERROR(w.File(dist + e.path, dist_dir / e.path, e.executable));
     }
   }
-  if (archive_write_close(a.get()) != ARCHIVE_OK) {
-    return absl::InternalError(absl::StrCat("cannot finish ", part.string(), ": ", internal::ArchiveError(a.get())));
+  if (la.write_close(a.get()) != ARCHIVE_OK) {
+    return absl::InternalError(
+        absl::StrCat("cannot finish ", part.string(), ": ", internal::ArchiveError(la, a.get())));
   }
   if (::fsync(fd) != 0) return internal::ErrnoError(absl::StrCat("cannot fsync ", part.string()), errno);
   if (::close(fd) != 0) {

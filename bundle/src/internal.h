@@ -1,6 +1,7 @@
 // Private helpers of edge_bundle: absl/std string_view bridging, the shared path rules, the archive entry
 // policy used by both ExtractArchive and ReadArchiveManifest, and a libarchive reader opened for gzip + tar
-// only. libarchive is forward-declared here; only the archive_*.cc files include it.
+// only. libarchive is forward-declared here and called only through LibArchive (libarchive_api.h), which the
+// archive_*.cc files include.
 #ifndef EDGE_BUNDLE_SRC_INTERNAL_H_
 #define EDGE_BUNDLE_SRC_INTERNAL_H_
 
@@ -29,6 +30,8 @@ struct archive;
 struct archive_entry;
 
 namespace edge::bundle::internal {
+
+struct LibArchive;
 
 // Debian's Abseil has its own string_view (stack-notes section 8).
 inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -70,7 +73,7 @@ struct CheckedEntry {
 // entry caps. One instance per archive walk.
 class EntryPolicy {
  public:
-  explicit EntryPolicy(const ExtractLimits& limits) : limits_(limits) {}
+  EntryPolicy(const LibArchive& la, const ExtractLimits& limits) : la_(la), limits_(limits) {}
 
   // Checks one header (path, type, links, caps on count and declared size).
   absl::StatusOr<CheckedEntry> Check(archive_entry* entry);
@@ -79,6 +82,7 @@ class EntryPolicy {
   absl::Status CountBytes(const CheckedEntry& entry, uint64_t entry_bytes_so_far, uint64_t n, bool streamed);
 
  private:
+  const LibArchive& la_;
   ExtractLimits limits_;
   uint64_t entries_ = 0;
   uint64_t total_bytes_ = 0;
@@ -92,24 +96,26 @@ bool SymlinkStaysInsideDist(const std::filesystem::path& root, std::string_view 
 // "entry '<path>': <problem>" as InvalidArgument.
 absl::Status EntryError(std::string_view path, std::string_view problem);
 
-// A libarchive reader limited to the gzip filter and the tar format, opened on `file`.
+// A libarchive reader limited to the gzip filter and the tar format, opened on `file`. It must be freed (go out
+// of scope) before the ArchiveLibrary that provided `la`.
 struct ArchiveReadCloser {
+  const LibArchive* la;
   void operator()(archive* a) const;
 };
 using ArchiveReader = std::unique_ptr<archive, ArchiveReadCloser>;
-absl::StatusOr<ArchiveReader> OpenArchive(const std::filesystem::path& file);
+absl::StatusOr<ArchiveReader> OpenArchive(const LibArchive& la, const std::filesystem::path& file);
 
 // Next header: true with *entry set, false at the end; errors (corrupt, truncated, not gzip) are
 // InvalidArgument "not a gzip-compressed tar archive: ..." or "archive is corrupt or truncated: ...".
-absl::StatusOr<bool> NextHeader(archive* a, archive_entry** entry, bool first);
+absl::StatusOr<bool> NextHeader(const LibArchive& la, archive* a, archive_entry** entry, bool first);
 
 // The data of the current entry, block by block, counted against the policy's caps; `sink` gets each block.
 // Sparse entries (holes) are refused: their data would not be contiguous.
-absl::Status ReadEntryData(archive* a, EntryPolicy& policy, const CheckedEntry& entry,
+absl::Status ReadEntryData(const LibArchive& la, archive* a, EntryPolicy& policy, const CheckedEntry& entry,
                            absl::FunctionRef<absl::Status(std::string_view)> sink);
 
 // libarchive's message for the last error on `a`.
-std::string ArchiveError(archive* a);
+std::string ArchiveError(const LibArchive& la, archive* a);
 
 // Writes all of `data` to `fd`; errno-based message on failure.
 absl::Status WriteAll(int fd, std::string_view data, std::string_view what);

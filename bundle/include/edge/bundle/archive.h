@@ -4,6 +4,10 @@
 // no '..', only the documented top-level names, regular files, directories and symlinks staying inside dist/;
 // no hardlinks, FIFOs, devices or sockets; nothing written through a symlink), caps on entry count and bytes
 // counted while streaming, and no permissions, owners or special bits preserved.
+//
+// libarchive is not linked: each call loads libarchive.so.13 (dlopen) and the last one to return unloads it,
+// so a long-running process pays for it only during archive work. Without it every call fails with
+// FailedPrecondition naming the Debian package to install (libarchive13).
 #ifndef EDGE_BUNDLE_ARCHIVE_H_
 #define EDGE_BUNDLE_ARCHIVE_H_
 
