@@ -102,6 +102,7 @@ absl::StatusOr<LoadedGeneration> LoadGeneration(PluginHost& host, const fs::path
       Release(g.plugins);
       return load_options.status();
     }
+    load_options->expected_sha256 = *sha;  // just checked against the manifest: the host hashes it only once more
     absl::StatusOr<std::shared_ptr<LoadedPlugin>> plugin = host.Load(path, *load_options);
     if (!plugin.ok()) {
       Release(g.plugins);

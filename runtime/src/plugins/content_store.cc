@@ -139,8 +139,10 @@ absl::StatusOr<ContentStore> ContentStore::OpenTemporary() {
   return ContentStore(*dir);
 }
 
-absl::StatusOr<ContentStore::Entry> ContentStore::Install(const fs::path& source) const {
-  absl::StatusOr<std::string> sha = Sha256File(source);
+absl::StatusOr<ContentStore::Entry> ContentStore::Install(const fs::path& source,
+                                                           std::string_view expected_sha256) const {
+  absl::StatusOr<std::string> sha =
+      expected_sha256.empty() ? Sha256File(source) : absl::StatusOr<std::string>(std::string(expected_sha256));
   if (!sha.ok()) return sha.status();
   const fs::path name = source.filename();
   const fs::path entry_dir = dir_ / *sha;
@@ -159,7 +161,7 @@ absl::StatusOr<ContentStore::Entry> ContentStore::Install(const fs::path& source
     SyncDir(*tmp);
     if (::rename(tmp->c_str(), entry_dir.c_str()) == 0) {
       SyncDir(dir_);
-      return Entry{target, *sha};
+      return Entry{target, *sha, /*fresh=*/true};
     }
     if (errno != EEXIST && errno != ENOTEMPTY) return IoError("install into", entry_dir, errno);
     // Someone installed the same bytes meanwhile: fall through and add our file name if needed.
@@ -178,7 +180,7 @@ absl::StatusOr<ContentStore::Entry> ContentStore::Install(const fs::path& source
   // link() fails instead of replacing an existing target, unlike rename().
   if (::link(tmp_file.c_str(), target.c_str()) != 0 && errno != EEXIST) return IoError("install", target, errno);
   SyncDir(entry_dir);
-  return Entry{target, *sha};
+  return Entry{target, *sha, /*fresh=*/true};
 }
 
 }  // namespace edge::runtime::plugins

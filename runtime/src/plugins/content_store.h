@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -22,6 +23,7 @@ class ContentStore {
   struct Entry {
     std::filesystem::path path;  // <store>/<sha256>/<file name>, absolute
     std::string sha256;          // of the source bytes when they were installed
+    bool fresh = false;          // this call wrote the file and hashed exactly the bytes it wrote
   };
 
   // `dir` is created when missing and made absolute.
@@ -31,7 +33,9 @@ class ContentStore {
 
   // Copies `source` into the store, or returns the existing entry for the same bytes and file name. Does not
   // re-verify an existing entry: the host re-hashes whatever it is about to dlopen.
-  absl::StatusOr<Entry> Install(const std::filesystem::path& source) const;
+  // `expected_sha256`, when the caller already knows the source's hash, saves one full read of the file; the
+  // copy is still hashed and refused (Aborted) if it differs.
+  absl::StatusOr<Entry> Install(const std::filesystem::path& source, std::string_view expected_sha256 = {}) const;
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -96,10 +96,12 @@ absl::StatusOr<std::shared_ptr<LoadedPlugin>> PluginHost::Load(const fs::path& p
 
     absl::StatusOr<plugins::ContentStore> store = plugins::ContentStore::Open(store_dir_);
     if (!store.ok()) return Prefixed(source, store.status());
-    absl::StatusOr<plugins::ContentStore::Entry> entry = store->Install(source);
+    absl::StatusOr<plugins::ContentStore::Entry> entry = store->Install(source, options.expected_sha256);
     if (!entry.ok()) return Prefixed(source, entry.status());
-    // Hash exactly what dlopen will read (Envoy re-hashes its cached module before each load, too).
-    absl::StatusOr<std::string> actual = plugins::Sha256File(entry->path);
+    // Hash exactly what dlopen will read (Envoy re-hashes its cached module before each load, too). A fresh
+    // entry was hashed while this call wrote it: hashing it again would only re-read the same bytes.
+    absl::StatusOr<std::string> actual =
+        entry->fresh ? absl::StatusOr<std::string>(entry->sha256) : plugins::Sha256File(entry->path);
     if (!actual.ok()) return Prefixed(source, actual.status());
     {
       absl::MutexLock lock(&mu_);

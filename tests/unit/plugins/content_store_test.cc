@@ -57,6 +57,27 @@ TEST(ContentStoreTest, TheSameBytesReuseTheSamePath) {
   EXPECT_EQ(CountEntries(dir / "store"), 1u);
 }
 
+TEST(ContentStoreTest, AKnownHashSavesAReadButTheCopyIsStillChecked) {
+  ScratchDir dir;
+  WriteFile(dir / "plugin.so", "abc");
+  auto store = ContentStore::Open(dir / "store");
+  auto entry = store->Install(dir / "plugin.so", kAbcSha256);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_TRUE(entry->fresh) << "written and hashed by this call";
+  EXPECT_EQ(*Sha256File(entry->path), kAbcSha256);
+  auto again = store->Install(dir / "plugin.so", kAbcSha256);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->fresh) << "an existing entry must be re-hashed by the host before dlopen";
+
+  // A hash that does not match the bytes is refused, and nothing is filed under it.
+  WriteFile(dir / "other.so", "xyz");
+  const std::string wrong(64, 'a');
+  auto refused = store->Install(dir / "other.so", wrong);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("changed while it was being installed"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "store" / wrong));
+}
+
 TEST(ContentStoreTest, NewBytesGetANewPathAndTheOldEntryStays) {
   ScratchDir dir;
   auto store = ContentStore::Open(dir / "store");

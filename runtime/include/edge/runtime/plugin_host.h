@@ -34,6 +34,10 @@ struct PluginHostOptions {
 struct PluginLoadOptions {
   std::string config_json = "{}";  // handed to the plugin's init
   std::filesystem::path data_dir;  // optional writable directory for the plugin
+  // The file's SHA-256 (lowercase hex) when the caller has just checked it (a bundle generation checks every
+  // plugin against its manifest). The host then hashes the bytes once, while copying them into the store, and
+  // refuses them if they differ; without it the file is hashed before the copy as well.
+  std::string expected_sha256;
 };
 
 // One loaded, initialised plugin instance. Its tools keep it alive: the library is shut down and unloaded
