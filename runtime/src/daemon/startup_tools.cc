@@ -24,6 +24,12 @@ absl::StatusOr<bundles::ServedGeneration> BuiltinsOnly(const StartupToolsInputs&
   return served;
 }
 
+absl::StatusOr<bundles::LoadedGeneration> LoadOne(PluginHost& host, const StartupToolsInputs& in,
+                                                   const std::string& hex) {
+  return bundles::LoadGeneration(host, in.layout->generation_dir(hex),
+                                 bundles::GenerationOptions{in.data_root, in.builtins});
+}
+
 }  // namespace
 
 absl::StatusOr<bundles::ServedGeneration> LoadStartupTools(PluginHost& host, const StartupToolsInputs& in,
@@ -39,27 +45,47 @@ absl::StatusOr<bundles::ServedGeneration> LoadStartupTools(PluginHost& host, con
                   " is missing: serving the built-in tools until bundle sync installs the bundle again");
       return BuiltinsOnly(in);
     }
-    const fs::path dir = in.layout->generation_dir(*r.current);
-    absl::StatusOr<bundles::LoadedGeneration> generation =
-        bundles::LoadGeneration(host, dir, bundles::GenerationOptions{in.data_root, in.builtins});
-    if (!generation.ok()) {
+    absl::StatusOr<bundles::LoadedGeneration> generation = LoadOne(host, in, *r.current);
+    std::string serving = *r.current;
+    if (!generation.ok() && r.previous && *r.previous != *r.current) {
+      // The generation that served before the last swap is still on disk: serving it beats serving nothing.
       logger.Error(kComponent, "cannot serve bundle generation ", *r.current, ": ", generation.status().message(),
+                   "; trying the previous generation ", *r.previous);
+      absl::StatusOr<bundles::LoadedGeneration> previous = LoadOne(host, in, *r.previous);
+      if (previous.ok()) {
+        // Flip `current` back, so the disk says what serves; the failed generation becomes `previous` and the
+        // next sync re-verifies it (and rejects it again) if the platform still targets it.
+        if (absl::Status s = in.layout->Activate(*r.previous); !s.ok()) {
+          logger.Warn(kComponent, "could not point bundles/current back at ", *r.previous, ": ", s.message());
+        }
+        logger.Warn(kComponent, "rolled back to the previous bundle generation ", *r.previous);
+        generation = *std::move(previous);
+        serving = *r.previous;
+      } else {
+        generation = absl::Status(generation.status().code(),
+                                  absl::StrCat(generation.status().message(), "; the previous generation ",
+                                               *r.previous, " failed too: ", previous.status().message()));
+      }
+    }
+    if (!generation.ok()) {
+      logger.Error(kComponent, "cannot serve bundle generation ", serving, ": ", generation.status().message(),
                    "; serving the built-in tools until bundle sync installs a good generation");
       return BuiltinsOnly(in);
     }
+    const fs::path dir = in.layout->generation_dir(serving);
     bundles::ServedGeneration served;
-    served.generation = *r.current;
+    served.generation = serving;
     served.source = "bundle";
     absl::StatusOr<bundles::BundleIdentity> identity = bundles::ReadBundleIdentity(dir);
     if (identity.ok()) {
       served.identity = *identity;
     } else {
-      logger.Warn(kComponent, "generation ", *r.current, " has no readable ", bundles::kBundleRefFile, " (",
+      logger.Warn(kComponent, "generation ", serving, " has no readable ", bundles::kBundleRefFile, " (",
                   identity.status().message(), "): its bundle id and version are reported after the next sync");
       served.identity = bundles::BundleIdentity{"", 0, generation->manifest.checksum};
     }
     logger.Info(kComponent, "serving bundle ", served.identity->bundle_id.empty() ? "?" : served.identity->bundle_id,
-                " v", served.identity->version, " (generation ", *r.current, ", ", generation->plugins.size(),
+                " v", served.identity->version, " (generation ", serving, ", ", generation->plugins.size(),
                 " plugins, ", generation->plugin_tools, " tools)");
     served.plugins = std::move(generation->plugins);
     served.registry = std::move(generation->registry);

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "bundles/identity.h"
 #include "edge/runtime/diagnostics.h"
@@ -33,17 +35,19 @@ class StartupToolsTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  // Installs the echo example as the current generation of bundle b_1 v4, as a sync would.
-  std::string InstallEcho() {
+  // Installs the echo example as the current generation of bundle b_1 v4, as a sync would. A config makes
+  // another generation (other content, other checksum).
+  std::string InstallEcho(std::optional<std::string> config = std::nullopt) {
     edge::testing::BundleSpec spec;
-    spec.plugins.push_back({EDGE_ECHO_PLUGIN, "echo", std::nullopt, {}});
-    auto built = edge::testing::BuildBundle(spec, root_ / "build");
+    spec.plugins.push_back({EDGE_ECHO_PLUGIN, "echo", config, {}});
+    const fs::path build = root_ / ("build" + std::to_string(builds_++));
+    auto built = edge::testing::BuildBundle(spec, build);
     EXPECT_TRUE(built.ok()) << built.status();
     const std::string hex = built->manifest.checksum.substr(7);
     const fs::path dir = layout_->generation_dir(hex);
     fs::create_directories(dir);
     std::ofstream(dir / "manifest.json") << built->manifest_json;
-    fs::copy(root_ / "build" / "dist", dir / "dist", fs::copy_options::recursive);
+    fs::copy(build / "dist", dir / "dist", fs::copy_options::recursive);
     EXPECT_TRUE(bundles::WriteBundleIdentity(dir, {"b_1", 4, built->manifest.checksum}).ok());
     EXPECT_TRUE(layout_->Activate(hex).ok());
     return hex;
@@ -66,6 +70,7 @@ class StartupToolsTest : public ::testing::Test {
   std::unique_ptr<bundles::Layout> layout_;
   bundles::RecoveryReport report_;
   std::unique_ptr<PluginHost> host_;
+  int builds_ = 0;
 };
 
 TEST_F(StartupToolsTest, ServesTheCurrentGenerationWithItsIdentity) {
@@ -89,6 +94,21 @@ TEST_F(StartupToolsTest, AModifiedGenerationServesOnlyTheBuiltins) {
   EXPECT_EQ(served->source, "none");
   EXPECT_EQ(served->registry->Find("echo"), nullptr);
   EXPECT_NE(served->registry->Find("edge.ping"), nullptr);
+}
+
+TEST_F(StartupToolsTest, ABrokenCurrentGenerationFallsBackToThePreviousOne) {
+  const std::string good = InstallEcho();
+  const std::string bad = InstallEcho("{}");
+  ASSERT_NE(good, bad);
+  std::ofstream(layout_->generation_dir(bad) / "dist" / "tools" / "echo.so", std::ios::app) << "x";
+  auto served = Load();
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ(served->source, "bundle");
+  EXPECT_EQ(served->generation, good);
+  EXPECT_NE(served->registry->Find("echo"), nullptr);
+  // The disk says what serves: current is the good generation again, and the broken one is previous.
+  EXPECT_EQ(layout_->CurrentGeneration(), good);
+  EXPECT_EQ(layout_->PreviousGeneration(), bad);
 }
 
 TEST_F(StartupToolsTest, ADeletedLocalManifestServesOnlyTheBuiltins) {
