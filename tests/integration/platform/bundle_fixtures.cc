@@ -1,5 +1,6 @@
 // Bundle archives and raw HTTP for the platform bundle tests.
 #include "bundle_fixtures.h"
+#include "platform_env.h"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -75,25 +76,6 @@ BuiltBundle MakeBundle(const std::string& work_dir, const BundleSpec& spec) {
 
 namespace {
 
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-size_t Header(char* data, size_t size, size_t n, void* out) {
-  std::string line(data, size * n);
-  size_t colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
-    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-  }
-  return size * n;
-}
-
 struct Reader {
   const std::string* body;
   size_t offset = 0;
@@ -130,9 +112,9 @@ RawResult HttpRaw(const std::string& method, const std::string& url, const std::
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CurlAppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, Header);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CurlCollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
   result.curl_code = curl_easy_perform(curl);

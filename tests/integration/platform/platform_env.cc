@@ -92,12 +92,11 @@ ProcessResult PlatformServer::Stop() {
   return r;
 }
 
-namespace {
-size_t Append(char* data, size_t size, size_t n, void* out) {
+size_t CurlAppendBody(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
 }
-size_t Header(char* data, size_t size, size_t n, void* out) {
+size_t CurlCollectHeader(char* data, size_t size, size_t n, void* out) {
   std::string line(data, size * n);
   size_t colon = line.find(':');
   if (colon != std::string::npos) {
@@ -110,7 +109,6 @@ size_t Header(char* data, size_t size, size_t n, void* out) {
   }
   return size * n;
 }
-}  // namespace
 
 rapidjson::Document HttpResult::Json() const {
   rapidjson::Document doc;
@@ -134,9 +132,9 @@ HttpResult Http(const std::string& method, const std::string& url, const std::st
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CurlAppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, Header);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CurlCollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
   CURLcode rc = curl_easy_perform(curl);

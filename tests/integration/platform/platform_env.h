@@ -53,6 +53,11 @@ HttpResult Http(const std::string& method, const std::string& url, const std::st
                 const std::vector<std::string>& headers = {});
 std::vector<std::string> Bearer(const std::string& token);
 
+// libcurl callbacks shared by the platform tests' HTTP helpers: append the body to a std::string*, and
+// collect headers (lower-case names) into a std::map<std::string, std::string>*.
+size_t CurlAppendBody(char* data, size_t size, size_t n, void* out);
+size_t CurlCollectHeader(char* data, size_t size, size_t n, void* out);
+
 // A JSON Pointer lookup rendered as text ("" when absent): strings bare, numbers/bools as written.
 std::string JsonAt(const rapidjson::Value& doc, const char* pointer);
 
