@@ -286,3 +286,23 @@ TEST(Base64Test, RejectsBadInput) {
 
 }  // namespace
 }  // namespace edge::protocol
+
+namespace edge::protocol {
+namespace {
+
+// RFC 4231 test case 2 and the well-known SHA-256 of "abc".
+TEST(WebhookDigestTest, HmacAndShaMatchPublishedVectors) {
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(WebhookDigestTest, ConstantTimeEqualsComparesContentAndLength) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
+}
+
+}  // namespace
+}  // namespace edge::protocol

@@ -104,6 +104,12 @@ bool VerifySecret(std::string_view secret, std::string_view stored_hash);
 // A random URL-safe secret/identifier with `bytes` bytes of entropy (base64url, no padding).
 std::string RandomToken(size_t bytes);
 
+// Webhook helpers (docs/webhook-relay.md): lower-case hex SHA-256 and HMAC-SHA256, and a constant-time
+// comparison for tokens and signatures (false when the lengths differ; the length is not secret).
+std::string Sha256Hex(std::string_view data);
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
 // base64 helpers (standard and url alphabets).
 std::string Base64Encode(std::string_view data);
 bool Base64Decode(std::string_view text, std::string* out);
