@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -230,7 +231,51 @@ struct DrainingParams {
 std::string ToJson(const DrainingParams& p);
 absl::StatusOr<DrainingParams> ParseDrainingParams(std::string_view params_json);
 
-// (§4.10 webhook.relay is added with the relay, issue 5.)
+// ---- §4.10 webhook.relay, §4.11 webhooks.config (docs/webhook-relay.md) --------------------------------------
+
+inline constexpr const char* kMethodWebhookRelay = "webhook.relay";
+inline constexpr const char* kMethodWebhooksConfig = "webhooks.config";
+inline constexpr int64_t kWebhookMaxBodyBytesLimit = 2 * 1024 * 1024;  // protocol maximum of webhookMaxBodyBytes
+
+struct WebhookRelayParams {  // connector → platform request
+  std::string delivery_id;   // ULID, the idempotency key
+  std::string webhook_id;
+  int64_t received_at_ms = 0;
+  std::string method;
+  std::string path;   // the token segment replaced by "{token}"
+  std::string query;  // without '?', "" when none
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names, in order, duplicates kept
+  std::string body;   // raw bytes; encoded as bodyBase64 + bodyBytes (which must agree)
+  std::string signature = "none";  // verified | none | absent
+};
+std::string ToJson(const WebhookRelayParams& p);
+// -32602-style InvalidArgument naming the field for a missing/invalid field, a body over
+// kWebhookMaxBodyBytesLimit, bodyBytes disagreeing with the decoded body, or an unknown signature value.
+absl::StatusOr<WebhookRelayParams> ParseWebhookRelayParams(std::string_view params_json);
+
+struct WebhookRelayResult {
+  std::string delivery_id;
+  std::string status;  // stored | duplicate
+};
+std::string ToJson(const WebhookRelayResult& r);
+absl::StatusOr<WebhookRelayResult> ParseWebhookRelayResult(std::string_view result_json);
+
+struct WebhookHmac {
+  std::string header = "X-Hub-Signature-256";
+  std::string prefix = "sha256=";
+  std::string secret;
+};
+struct WebhookConfigEntry {
+  std::string webhook_id;
+  std::string integration_id;
+  std::string token_sha256;  // lower-case hex SHA-256 of the URL token
+  std::optional<WebhookHmac> hmac;
+};
+struct WebhooksConfigParams {  // platform → connector notification; the complete list
+  std::vector<WebhookConfigEntry> webhooks;
+};
+std::string ToJson(const WebhooksConfigParams& p);
+absl::StatusOr<WebhooksConfigParams> ParseWebhooksConfigParams(std::string_view params_json);
 
 }  // namespace edge::protocol
 
