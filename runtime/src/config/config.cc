@@ -3,14 +3,19 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "edge/protocol/messages.h"
 #include "config/files.h"
 #include "config/settings.h"
 #include "edge/runtime/log.h"
@@ -191,6 +196,45 @@ void Derive(Layered* l) {
   c.bundle_trusted_keys_path = Resolve(dir, c.bundle_trusted_keys_path);
   c.connector_type = absl::AsciiStrToUpper(c.connector_type);
   if (!l->sources.contains("healthHost") && c.connector_type == "DESKTOP") c.health_host = "127.0.0.1";
+  c.webhook_forward_header_list.clear();
+  for (absl::string_view name : absl::StrSplit(c.webhook_forward_headers, ',')) {
+    name = absl::StripAsciiWhitespace(name);
+    if (!name.empty()) c.webhook_forward_header_list.push_back(absl::AsciiStrToLower(name));
+  }
+}
+
+// The webhook relay's keys (docs/webhook-relay.md section 2).
+absl::Status ValidateWebhookRelay(const ConnectorConfig& c, const std::function<std::string(const char*)>& from) {
+  if (c.webhook_relay_port < 0 || c.webhook_relay_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(from("webhookRelayPort"), " is ", c.webhook_relay_port,
+                                                   ": use a port from 0 to 65535 (0 picks a free port)"));
+  }
+  const std::string& url = c.webhook_relay_public_url;
+  if (!url.empty() && !absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat(from("webhookRelayPublicUrl"), " is '", url,
+                                                   "': it must start with http:// or https://, e.g. "
+                                                   "https://hooks.example.com (WEBHOOK_RELAY_PUBLIC_URL)"));
+  }
+  if (c.webhook_max_body_bytes > protocol::kWebhookMaxBodyBytesLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(from("webhookMaxBodyBytes"), " is ", c.webhook_max_body_bytes,
+                                                   ": the most is ", protocol::kWebhookMaxBodyBytesLimit,
+                                                   " (2 MiB), so a delivery fits in one link message"));
+  }
+  for (const std::string& name : c.webhook_forward_header_list) {
+    const bool token = std::all_of(name.begin(), name.end(), [](char ch) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || std::strchr("!#$%&'*+-.^_`|~", ch) != nullptr;
+    });
+    if (!token) {
+      return absl::InvalidArgumentError(absl::StrCat(from("webhookForwardHeaders"), " has '", name,
+                                                     "', which is not a header name: list names separated by "
+                                                     "commas, e.g. X-GitHub-Event,X-Request-Id"));
+    }
+    if (name == "authorization" || name == "cookie") {
+      return absl::InvalidArgumentError(absl::StrCat(from("webhookForwardHeaders"), " lists '", name,
+                                                     "': Authorization and Cookie are never relayed; remove it"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Everything but the credentials file, whose path may itself come from any layer.
@@ -290,7 +334,7 @@ absl::Status Validate(const Layered& l) {
     return absl::InvalidArgumentError(absl::StrCat(from("testBundlePauseAt"), " is '", pause,
                                                    "': use download, extract or swap (a test hook), or leave it empty"));
   }
-  return absl::OkStatus();
+  return ValidateWebhookRelay(c, from);
 }
 
 }  // namespace

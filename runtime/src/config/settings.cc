@@ -61,6 +61,17 @@ std::vector<Setting> MakeSettings() {
       {"bundleTrustedKeysPath", Kind::kString, &C::bundle_trusted_keys_path, {}},
       {"bundleKeepGenerations", Kind::kInt, &C::bundle_keep_generations, {}},
       {"testBundlePauseAt", Kind::kString, &C::test_bundle_pause_at, {}},
+      // The webhook relay (docs/webhook-relay.md section 2).
+      {"webhookRelayEnabled", Kind::kBool, &C::webhook_relay_enabled, {}},
+      {"webhookRelayExposeLan", Kind::kBool, &C::webhook_relay_expose_lan,
+       {"NARA_LOCAL_HOSTING_WEBHOOK_RELAY_EXPOSE_LAN"}},
+      {"webhookRelayPort", Kind::kInt, &C::webhook_relay_port, {"WEBHOOK_RELAY_PORT"}},
+      {"webhookRelayPublicUrl", Kind::kString, &C::webhook_relay_public_url, {"WEBHOOK_RELAY_PUBLIC_URL"}},
+      {"webhookMaxBodyBytes", Kind::kInt64, &C::webhook_max_body_bytes, {}},
+      {"webhookRateLimitPerMinute", Kind::kInt64, &C::webhook_rate_limit_per_minute, {}},
+      {"webhookQueueMaxDeliveries", Kind::kInt64, &C::webhook_queue_max_deliveries, {}},
+      {"webhookQueueMaxBytes", Kind::kInt64, &C::webhook_queue_max_bytes, {}},
+      {"webhookForwardHeaders", Kind::kString, &C::webhook_forward_headers, {}},
   };
 }
 

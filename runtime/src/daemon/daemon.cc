@@ -29,6 +29,8 @@
 #include "edge/runtime/health.h"
 #include "edge/runtime/link.h"
 #include "edge/runtime/plugin_host.h"
+#include "relay/relay_options.h"
+#include "relay/webhook_relay.h"
 
 namespace edge::runtime {
 namespace fs = std::filesystem;
@@ -57,6 +59,7 @@ struct DaemonState {
   std::atomic<Executor*> executor{nullptr};
   std::atomic<bundles::ServingBundle*> serving{nullptr};
   std::atomic<bundles::BundleSync*> sync{nullptr};
+  std::atomic<relay::WebhookRelay*> relay{nullptr};
   std::string sync_disabled_reason;  // set before any reader exists
   std::atomic<bool> draining{false};
 
@@ -98,6 +101,7 @@ struct DaemonState {
       if (bs != nullptr) b.sync = bs->Status();
       in.bundle = std::move(b);
     }
+    if (relay::WebhookRelay* r = relay.load()) in.relay = r->Status();
     return StatuszJson(in);
   }
 };
@@ -170,6 +174,22 @@ bundles::BundleSyncOptions SyncOptionsFrom(const ConnectorConfig& c, std::shared
   o.logger = logger;
   return o;
 }
+
+// Stops the webhook relay when it goes out of scope: declared right after the link, so on every return path the
+// relay's sender is gone before the link it sends through is destroyed.
+class RelayStopper {
+ public:
+  RelayStopper(relay::WebhookRelay* relay, DaemonState* state) : relay_(relay), state_(state) {}
+  ~RelayStopper() { Stop(); }
+  void Stop() {
+    state_->relay.store(nullptr);
+    if (relay_ != nullptr) relay_->Stop();
+  }
+
+ private:
+  relay::WebhookRelay* relay_;
+  DaemonState* state_;
+};
 
 // Waits for a shutdown signal; with a deadline (`until`), returns 0 when it passes first.
 int WaitSignal(const sigset_t& signals, std::optional<absl::Time> until) {
@@ -286,15 +306,47 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
                                                    if (link_ptr != nullptr) link_ptr->Reregister();
                                                  });
   }
+  // The webhook relay exists before the link (the link reports its address in hello) and starts after the link
+  // object exists (it sends through it). Its failures never stop the connector.
+  std::unique_ptr<relay::WebhookRelay> webhook_relay;
+  if (c.webhook_relay_enabled) {
+    webhook_relay = std::make_unique<relay::WebhookRelay>(
+        relay::RelayOptionsFrom(c, &log), [&link_ptr](std::string params_json, WebhookRelayDone done) {
+          link_ptr->SendWebhookRelay(std::move(params_json), std::move(done));
+        });
+  } else {
+    log.Info("relay", "the webhook relay is off (webhookRelayEnabled is false)");
+  }
+  relay::WebhookRelay* relay_ptr = webhook_relay.get();
   LinkOptions link_options = LinkOptionsFrom(c, *state, &log);
   link_options.bundle_ref = [&serving]() { return serving.Ref(); };
-  if (sync) {
-    bundles::BundleSync* s = sync.get();
-    link_options.on_serving = [s]() { s->Trigger("the link is serving"); };
-    link_options.on_bundle_updated = [s](const protocol::BundleUpdatedParams&) { s->Trigger("bundle.updated"); };
+  bundles::BundleSync* sync_ptr = sync.get();
+  if (sync_ptr != nullptr) {
+    link_options.on_bundle_updated = [sync_ptr](const protocol::BundleUpdatedParams&) {
+      sync_ptr->Trigger("bundle.updated");
+    };
+  }
+  if (sync_ptr != nullptr || relay_ptr != nullptr) {
+    link_options.on_serving = [sync_ptr, relay_ptr]() {
+      if (sync_ptr != nullptr) sync_ptr->Trigger("the link is serving");
+      if (relay_ptr != nullptr) relay_ptr->OnServing();
+    };
+  }
+  if (relay_ptr != nullptr) {
+    link_options.relay_info = [relay_ptr]() { return relay_ptr->Info(); };
+    link_options.on_webhooks_config = [relay_ptr](protocol::WebhooksConfigParams list) {
+      relay_ptr->OnWebhooksConfig(std::move(list));
+    };
   }
   Link link(std::move(link_options), state->catalog, executor.get());
   link_ptr = &link;
+  RelayStopper relay_stopper(relay_ptr, state.get());
+  if (relay_ptr != nullptr) {
+    if (absl::Status s = relay_ptr->Start(); !s.ok()) {
+      log.Error("relay", s.message(), "; the connector runs on without the webhook relay");
+    }
+    state->relay.store(relay_ptr);
+  }
   if (absl::Status s = link.Start(); !s.ok()) {
     log.Error("link", "cannot start the link: ", s.message());
     return kDaemonStartupFailed;
@@ -358,6 +410,8 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
   } else {
     log.Info("daemon", "all calls drained");
   }
+  // Webhooks still queued stay on disk and are sent after the next start.
+  relay_stopper.Stop();
   // 4. close the link with 1001 (pending responses are flushed first), 5. release the lock and exit.
   link.Stop(absl::Seconds(2));
   state->link.store(nullptr);

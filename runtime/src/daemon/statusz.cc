@@ -70,6 +70,22 @@ void WriteBundle(protocol::JsonWriter& w, const BundleStatusz& b) {
   w.EndObject();
 }
 
+// docs/webhook-relay.md §2: {enabled, mode, listen, url, queue: {deliveries, bytes}, delivered, deadLettered,
+// lastError}; mode, listen and url are null when unknown (relay off, or not listening).
+void WriteRelay(protocol::JsonWriter& w, const relay::RelayStatus& r) {
+  w.BeginObject().Key("enabled").Bool(r.enabled);
+  w.Key("mode");
+  StringOrNull(w, r.mode);
+  w.Key("listen");
+  StringOrNull(w, r.listen);
+  w.Key("url");
+  StringOrNull(w, r.url);
+  w.Key("queue").BeginObject().Key("deliveries").Int(r.queue_deliveries).Key("bytes").Int(r.queue_bytes).EndObject();
+  w.Key("delivered").Uint(r.delivered).Key("deadLettered").Int(r.dead_lettered);
+  w.Key("lastError").String(r.last_error);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string StatuszJson(const StatuszInputs& in) {
@@ -128,6 +144,8 @@ std::string StatuszJson(const StatuszInputs& in) {
   w.Key("timedOut").Uint(c.timed_out).Key("cancelled").Uint(c.cancelled);
   w.Key("rejectedOverloaded").Uint(c.rejected_overloaded).Key("lateResults").Uint(c.late_results);
   w.EndObject();
+  w.Key("relay");
+  WriteRelay(w, in.relay);
   w.EndObject();
   return out;
 }

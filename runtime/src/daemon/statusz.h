@@ -1,6 +1,6 @@
 // daemon/statusz.h: the `/statusz` JSON (and the edge.runtime_status tool's answer): link state, last
-// heartbeat, reconnects, tools, bundle, calls, uptime and RSS. It never holds a secret: no credentials, no
-// token, no Authorization header, only ids and URLs.
+// heartbeat, reconnects, tools, bundle, calls, the webhook relay, uptime and RSS. It never holds a secret: no
+// credentials, no token, no Authorization header, only ids and URLs.
 #ifndef EDGE_RUNTIME_DAEMON_STATUSZ_H_
 #define EDGE_RUNTIME_DAEMON_STATUSZ_H_
 
@@ -12,6 +12,7 @@
 #include "edge/runtime/executor.h"
 #include "edge/runtime/link.h"
 #include "edge/runtime/tool.h"
+#include "relay/webhook_relay.h"
 
 namespace edge::runtime {
 
@@ -34,6 +35,7 @@ struct StatuszInputs {
   const ToolCatalog* catalog = nullptr;
   ExecutorStats calls;
   std::optional<BundleStatusz> bundle;  // absent: "bundle": null
+  relay::RelayStatus relay;             // the webhook relay; enabled false when off
 };
 
 std::string StatuszJson(const StatuszInputs& in);

@@ -198,6 +198,18 @@ void Link::BeginDrain(absl::Duration grace) {
   impl_->inbox->Post([grace](Impl& i) { i.DoBeginDrain(grace); });
 }
 
+void Link::SendWebhookRelay(std::string params_json, WebhookRelayDone done) {
+  // The closure owns `done` until the loop runs it; Post refuses (and hands it back) only when the link is not
+  // running, so answer right here in that case.
+  auto shared = std::make_shared<WebhookRelayDone>(std::move(done));
+  const bool posted = impl_->inbox->Post([params = std::move(params_json), shared](Impl& i) mutable {
+    i.DoSendWebhookRelay(std::move(params), std::move(*shared));
+  });
+  if (!posted && *shared) {
+    (*shared)(absl::UnavailableError("the link to the platform is not running"), 0);
+  }
+}
+
 void Link::Stop(absl::Duration timeout) {
   Impl& impl = *impl_;
   if (!impl.started || impl.stopped) return;

@@ -8,7 +8,7 @@
 //
 // Files: link.cc (public API, thread, status), lws_client.cc (lws callback, connect, write/receive, close,
 // retry), session.cc (hello, register, heartbeats, dispatch, drain), invoke.cc (tool.invoke/cancel,
-// completions, progress).
+// completions, progress), webhook_relay.cc (webhook.relay requests, webhooks.config).
 #ifndef EDGE_RUNTIME_LINK_LINK_IMPL_H_
 #define EDGE_RUNTIME_LINK_LINK_IMPL_H_
 
@@ -57,7 +57,7 @@ class Cork {
   int fd_;
 };
 
-enum class PendingKind { kHello, kRegister, kHeartbeat };
+enum class PendingKind { kHello, kRegister, kHeartbeat, kWebhookRelay };
 struct PendingRequest {
   PendingKind kind;
   uint64_t generation = 0;  // kRegister
@@ -90,6 +90,7 @@ struct Session {
   int64_t next_request_id = 1;
   absl::flat_hash_map<std::string, PendingRequest> pending;  // our requests by raw id token
   absl::flat_hash_map<std::string, InFlightCall> calls;      // invokes by callId
+  absl::flat_hash_map<std::string, WebhookRelayDone> webhook_relays;  // webhook.relay callbacks by raw id
 
   uint64_t heartbeat_seq = 0;
   absl::Time heartbeat_reference;  // later of the hello result and the last heartbeat result
@@ -197,6 +198,13 @@ struct Link::Impl {
   void OnProgressTimer();
   void ScheduleProgressFlush();
   void CancelSessionCalls();
+
+  // ---- webhook_relay.cc
+  void DoSendWebhookRelay(std::string params_json, WebhookRelayDone done);
+  void OnWebhookRelayResponse(const protocol::Envelope& envelope);
+  void OnWebhooksConfig(const protocol::Envelope& envelope);
+  // Fails every webhook.relay still waiting on this session (rpc_code 0), e.g. when it ends.
+  void FailWebhookRelays(std::string_view why);
 
   // ---- configuration (immutable after Start)
   const LinkOptions options;

@@ -184,6 +184,7 @@ void Link::Impl::EndSession() {
     lws_sul_cancel(&t->sul);
   }
   CancelSessionCalls();
+  FailWebhookRelays("the link to the platform closed before the answer");
 
   std::string error = s.failure;
   if (error.empty()) {

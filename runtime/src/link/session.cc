@@ -62,6 +62,7 @@ void Link::Impl::OnEstablished() {
   hello.heartbeat.interval_ms = options.heartbeat_interval_ms;
   hello.heartbeat.timeout_ms = options.heartbeat_timeout_ms;
   if (options.bundle_ref) hello.bundle = options.bundle_ref();
+  if (options.relay_info) hello.relay = options.relay_info();
   (void)s;
   Send(protocol::EncodeRequest(NextRequestId({PendingKind::kHello}), protocol::method::kHello,
                                protocol::ToJson(hello)));
@@ -101,6 +102,7 @@ void Link::Impl::OnResponse(const protocol::Envelope& envelope) {
     case PendingKind::kHello: return OnHelloResponse(envelope);
     case PendingKind::kRegister: return OnRegisterResponse(envelope, pending.generation);
     case PendingKind::kHeartbeat: return OnHeartbeatResponse(envelope);
+    case PendingKind::kWebhookRelay: return OnWebhookRelayResponse(envelope);
   }
 }
 
@@ -227,6 +229,7 @@ protocol::ConnectorStatus Link::Impl::CurrentConnectorStatus() const {
   st.uptime_ms = absl::ToInt64Milliseconds(absl::Now() - kProcessStart);
   st.rss_bytes = ProcessRssBytes();
   st.reconnects = sessions_established > 1 ? sessions_established - 1 : 0;
+  if (options.relay_info) st.relay = options.relay_info();
   return st;
 }
 
@@ -308,6 +311,7 @@ void Link::Impl::OnNotification(const protocol::Envelope& envelope) {
     if (options.on_bundle_updated) options.on_bundle_updated(*params);
     return;
   }
+  if (envelope.method == protocol::kMethodWebhooksConfig) return OnWebhooksConfig(envelope);
   logger.Debug(kComponent, "ignoring unknown notification '", envelope.method, "'");
 }
 

@@ -264,7 +264,9 @@ std::map<std::string, std::string> FastConnectorConfig(const std::string& rpc_ur
           {"slowBackoffInitialMs", "500"},
           {"slowBackoffMaxMs", "1000"},
           {"connectTimeoutMs", "3000"},
-          {"drainGraceMs", "10000"}};
+          {"drainGraceMs", "10000"},
+          // The webhook relay on a free port: connectors run in parallel and would all want 8787.
+          {"webhookRelayPort", "0"}};
 }
 
 Connector::Connector(const std::string& install_dir, const std::map<std::string, std::string>& config,

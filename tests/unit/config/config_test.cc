@@ -348,6 +348,86 @@ TEST_F(ConfigTest, BundleSyncSettingsAreValidated) {
                                  "extract or swap"));
 }
 
+// ---- the webhook relay's keys (docs/webhook-relay.md section 2)
+
+TEST_F(ConfigTest, WebhookRelayDefaults) {
+  LoadedConfig l = Load();
+  const ConnectorConfig& c = l.config;
+  EXPECT_TRUE(c.webhook_relay_enabled);
+  EXPECT_TRUE(c.webhook_relay_expose_lan);
+  EXPECT_EQ(c.webhook_relay_port, 8787);
+  EXPECT_EQ(c.webhook_relay_public_url, "");
+  EXPECT_EQ(c.webhook_max_body_bytes, 1048576);
+  EXPECT_EQ(c.webhook_rate_limit_per_minute, 600);
+  EXPECT_EQ(c.webhook_queue_max_deliveries, 10000);
+  EXPECT_EQ(c.webhook_queue_max_bytes, 268435456);
+  EXPECT_THAT(c.webhook_forward_header_list,
+              ::testing::ElementsAre("x-github-event", "x-github-delivery", "x-github-hook-id", "x-hub-signature-256",
+                                     "x-gitlab-event", "x-gitlab-token", "x-gitlab-event-uuid", "stripe-signature",
+                                     "x-slack-signature", "x-slack-request-timestamp", "x-request-id", "x-webhook-id",
+                                     "x-event-type"));
+  for (const char* key : {"webhookRelayEnabled", "webhookRelayExposeLan", "webhookRelayPort", "webhookRelayPublicUrl",
+                          "webhookMaxBodyBytes", "webhookRateLimitPerMinute", "webhookQueueMaxDeliveries",
+                          "webhookQueueMaxBytes", "webhookForwardHeaders"}) {
+    EXPECT_EQ(Entry(l, key).source, "default") << key;
+  }
+}
+
+TEST_F(ConfigTest, WebhookRelayEnvironmentNames) {
+  inputs_.env = {{"EDGE_WEBHOOK_RELAY_ENABLED", "0"},
+                 {"NARA_LOCAL_HOSTING_WEBHOOK_RELAY_EXPOSE_LAN", "0"},
+                 {"WEBHOOK_RELAY_PORT", "0"},
+                 {"WEBHOOK_RELAY_PUBLIC_URL", "https://hooks.example.com"},
+                 {"EDGE_WEBHOOK_MAX_BODY_BYTES", "2097152"},
+                 {"EDGE_WEBHOOK_RATE_LIMIT_PER_MINUTE", "60"},
+                 {"EDGE_WEBHOOK_QUEUE_MAX_DELIVERIES", "5"},
+                 {"EDGE_WEBHOOK_QUEUE_MAX_BYTES", "4096"},
+                 {"EDGE_WEBHOOK_FORWARD_HEADERS", " X-One ,x-two,,X-Three "}};
+  LoadedConfig l = Load();
+  const ConnectorConfig& c = l.config;
+  EXPECT_FALSE(c.webhook_relay_enabled);
+  EXPECT_FALSE(c.webhook_relay_expose_lan);
+  EXPECT_EQ(c.webhook_relay_port, 0);
+  EXPECT_EQ(c.webhook_relay_public_url, "https://hooks.example.com");
+  EXPECT_EQ(c.webhook_max_body_bytes, 2097152);
+  EXPECT_EQ(c.webhook_rate_limit_per_minute, 60);
+  EXPECT_EQ(c.webhook_queue_max_deliveries, 5);
+  EXPECT_EQ(c.webhook_queue_max_bytes, 4096);
+  EXPECT_THAT(c.webhook_forward_header_list, ::testing::ElementsAre("x-one", "x-two", "x-three"));
+  EXPECT_EQ(Entry(l, "webhookRelayExposeLan").source, "env NARA_LOCAL_HOSTING_WEBHOOK_RELAY_EXPOSE_LAN");
+  EXPECT_EQ(Entry(l, "webhookRelayPort").source, "env WEBHOOK_RELAY_PORT");
+  EXPECT_EQ(Entry(l, "webhookRelayPublicUrl").source, "env WEBHOOK_RELAY_PUBLIC_URL");
+  EXPECT_EQ(Entry(l, "webhookRelayEnabled").source, "env EDGE_WEBHOOK_RELAY_ENABLED");
+  EXPECT_EQ(Entry(l, "webhookForwardHeaders").source, "env EDGE_WEBHOOK_FORWARD_HEADERS");
+}
+
+TEST_F(ConfigTest, WebhookRelayFromConfigJson) {
+  Write("config.json", R"({"webhookRelayExposeLan": false, "webhookRelayPort": 9000, "webhookForwardHeaders": ""})");
+  const ConnectorConfig c = Load().config;
+  EXPECT_FALSE(c.webhook_relay_expose_lan);
+  EXPECT_EQ(c.webhook_relay_port, 9000);
+  EXPECT_TRUE(c.webhook_forward_header_list.empty());
+}
+
+TEST_F(ConfigTest, WebhookRelaySettingsAreValidated) {
+  inputs_.overrides = {{"webhookRelayPort", "70000"}};
+  EXPECT_THAT(Error(),
+              HasSubstr("webhookRelayPort (from flag --webhookRelayPort) is 70000: use a port from 0 to 65535"));
+  inputs_.overrides = {{"webhookRelayPublicUrl", "hooks.example.com"}};
+  EXPECT_THAT(Error(), HasSubstr("webhookRelayPublicUrl (from flag --webhookRelayPublicUrl) is 'hooks.example.com': it "
+                                 "must start with http:// or https://"));
+  inputs_.overrides = {{"webhookMaxBodyBytes", "2097153"}};
+  EXPECT_THAT(Error(), HasSubstr("webhookMaxBodyBytes (from flag --webhookMaxBodyBytes) is 2097153: the most is "
+                                 "2097152"));
+  inputs_.overrides = {{"webhookQueueMaxDeliveries", "0"}};
+  EXPECT_THAT(Error(), HasSubstr("webhookQueueMaxDeliveries (from flag --webhookQueueMaxDeliveries) is 0: it must be "
+                                 "greater than 0"));
+  inputs_.overrides = {{"webhookForwardHeaders", "X-Ok,Bad Header"}};
+  EXPECT_THAT(Error(), HasSubstr("'bad header', which is not a header name"));
+  inputs_.overrides = {{"webhookForwardHeaders", "X-Ok,Authorization"}};
+  EXPECT_THAT(Error(), HasSubstr("Authorization and Cookie are never relayed"));
+}
+
 TEST(ProcessEnvironmentTest, ReadsTheProcessEnvironment) {
   setenv("EDGE_CONFIG_TEST_VAR", "a=b", 1);
   auto env = ProcessEnvironment();

@@ -115,5 +115,45 @@ TEST(StatuszTest, CarriesNoCredentialFields) {
   }
 }
 
+TEST(StatuszTest, ReportsTheWebhookRelay) {
+  StatuszInputs in;
+  in.started_at = absl::Now();
+  {
+    rapidjson::Document doc;
+    const std::string json = StatuszJson(in);
+    doc.Parse(json.c_str());
+    ASSERT_FALSE(doc.HasParseError()) << json;
+    const auto& relay = doc["relay"];
+    EXPECT_FALSE(relay["enabled"].GetBool());
+    EXPECT_TRUE(relay["mode"].IsNull());
+    EXPECT_TRUE(relay["listen"].IsNull());
+    EXPECT_TRUE(relay["url"].IsNull());
+    EXPECT_EQ(relay["queue"]["deliveries"].GetInt64(), 0);
+  }
+  in.relay.enabled = true;
+  in.relay.mode = "loopback";
+  in.relay.listen = "127.0.0.1:8787";
+  in.relay.url = "http://127.0.0.1:8787";
+  in.relay.queue_deliveries = 3;
+  in.relay.queue_bytes = 1200;
+  in.relay.delivered = 9;
+  in.relay.dead_lettered = 1;
+  in.relay.last_error = "the link to the platform is not serving";
+  const std::string json = StatuszJson(in);
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  const auto& relay = doc["relay"];
+  EXPECT_TRUE(relay["enabled"].GetBool());
+  EXPECT_STREQ(relay["mode"].GetString(), "loopback");
+  EXPECT_STREQ(relay["listen"].GetString(), "127.0.0.1:8787");
+  EXPECT_STREQ(relay["url"].GetString(), "http://127.0.0.1:8787");
+  EXPECT_EQ(relay["queue"]["deliveries"].GetInt64(), 3);
+  EXPECT_EQ(relay["queue"]["bytes"].GetInt64(), 1200);
+  EXPECT_EQ(relay["delivered"].GetUint64(), 9u);
+  EXPECT_EQ(relay["deadLettered"].GetInt64(), 1);
+  EXPECT_STREQ(relay["lastError"].GetString(), "the link to the platform is not serving");
+}
+
 }  // namespace
 }  // namespace edge::runtime

@@ -549,5 +549,142 @@ TEST_F(LinkVersionTest, FallbackSubprotocolMeansVersionMismatchAndSlowBackoff) {
   EXPECT_FALSE(link_->Ready());
 }
 
+// ---- the webhook relay's part of the link (docs/webhook-relay.md §3, protocol §4.10–4.11) ----------------------
+
+// Collects webhook.relay outcomes from the link thread.
+struct RelayOutcomes {
+  absl::Mutex mu;
+  std::vector<std::pair<absl::StatusOr<protocol::WebhookRelayResult>, int>> got ABSL_GUARDED_BY(mu);
+
+  WebhookRelayDone Callback() {
+    return [this](absl::StatusOr<protocol::WebhookRelayResult> result, int code) {
+      absl::MutexLock lock(&mu);
+      got.emplace_back(std::move(result), code);
+    };
+  }
+  size_t size() {
+    absl::MutexLock lock(&mu);
+    return got.size();
+  }
+  std::pair<absl::StatusOr<protocol::WebhookRelayResult>, int> at(size_t i) {
+    absl::MutexLock lock(&mu);
+    return got.at(i);
+  }
+};
+
+std::string RelayParamsJson(std::string delivery_id) {
+  protocol::WebhookRelayParams p;
+  p.delivery_id = std::move(delivery_id);
+  p.webhook_id = "wh_1";
+  p.received_at_ms = 1718000040000;
+  p.method = "POST";
+  p.path = "/hooks/wh_1/{token}";
+  p.headers = {{"content-type", "application/json"}};
+  p.body = R"({"a":1})";
+  return protocol::ToJson(p);
+}
+
+TEST_F(LinkTest, TheRelayAddressIsReportedInHelloAndHeartbeats) {
+  LinkOptions o = Options();
+  o.relay_info = [] {
+    return std::optional<protocol::RelayInfo>(protocol::RelayInfo{"http://127.0.0.1:8787", "loopback"});
+  };
+  StartLink(std::move(o));
+  ASSERT_TRUE(WaitReady()) << log_.All();
+  auto hello = protocol::ParseHelloParams(peer_->Messages()[0].envelope.params);
+  ASSERT_TRUE(hello.ok() && hello->relay.has_value());
+  EXPECT_EQ(hello->relay->url, "http://127.0.0.1:8787");
+  EXPECT_EQ(hello->relay->mode, "loopback");
+  std::optional<PeerMessage> hb = peer_->WaitForMethod(protocol::method::kHeartbeat, kWait);
+  ASSERT_TRUE(hb.has_value());
+  auto beat = protocol::ParseHeartbeatParams(hb->envelope.params);
+  ASSERT_TRUE(beat.ok() && beat->status.relay.has_value());
+  EXPECT_EQ(beat->status.relay->mode, "loopback");
+}
+
+TEST_F(LinkTest, WebhookRelayResultsAndErrorsReachTheCallback) {
+  StartReady();
+  RelayOutcomes outcomes;
+  link_->SendWebhookRelay(RelayParamsJson("01HV0000000000000000000001"), outcomes.Callback());
+  std::optional<PeerMessage> first = peer_->WaitForMethod(protocol::kMethodWebhookRelay, kWait);
+  ASSERT_TRUE(first.has_value());
+  auto params = protocol::ParseWebhookRelayParams(first->envelope.params);
+  ASSERT_TRUE(params.ok()) << params.status();
+  EXPECT_EQ(params->delivery_id, "01HV0000000000000000000001");
+  EXPECT_EQ(params->body, R"({"a":1})");
+  peer_->SendText(protocol::EncodeResult(
+      first->envelope.id, protocol::ToJson(protocol::WebhookRelayResult{"01HV0000000000000000000001", "stored"})));
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return outcomes.size() == 1; }, kWait));
+  ASSERT_TRUE(outcomes.at(0).first.ok()) << outcomes.at(0).first.status();
+  EXPECT_EQ(outcomes.at(0).first->status, "stored");
+  EXPECT_EQ(outcomes.at(0).second, 0);
+
+  const size_t from = peer_->Messages().size();
+  link_->SendWebhookRelay(RelayParamsJson("01HV0000000000000000000002"), outcomes.Callback());
+  std::optional<PeerMessage> second = peer_->WaitForMethod(protocol::kMethodWebhookRelay, kWait, from);
+  ASSERT_TRUE(second.has_value());
+  protocol::RpcError error;
+  error.code = protocol::kInvalidParams;
+  error.message = "unknown webhook wh_1";
+  peer_->SendText(protocol::EncodeError(second->envelope.id, error));
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return outcomes.size() == 2; }, kWait));
+  EXPECT_FALSE(outcomes.at(1).first.ok());
+  EXPECT_EQ(outcomes.at(1).second, protocol::kInvalidParams);
+  EXPECT_THAT(std::string(outcomes.at(1).first.status().message()), HasSubstr("unknown webhook wh_1"));
+}
+
+TEST_F(LinkTest, WebhookRelayFailsAtOnceWhenNotServingAndWhenTheSessionEnds) {
+  RelayOutcomes outcomes;
+  {
+    // Not started: answered on this thread.
+    Link idle(Options(), catalog_, executor_.get());
+    idle.SendWebhookRelay(RelayParamsJson("01HV0000000000000000000003"), outcomes.Callback());
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_TRUE(absl::IsUnavailable(outcomes.at(0).first.status()));
+    EXPECT_EQ(outcomes.at(0).second, 0);
+  }
+  StartReady();
+  peer_->AnswerRegister(false);  // the next session stays unregistered, so not serving
+  link_->SendWebhookRelay(RelayParamsJson("01HV0000000000000000000004"), outcomes.Callback());
+  ASSERT_TRUE(peer_->WaitForMethod(protocol::kMethodWebhookRelay, kWait).has_value());
+  peer_->Close(protocol::kCloseGoingAway, "restart");  // no answer: the pending request fails with the session
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return outcomes.size() == 2; }, kWait)) << log_.All();
+  EXPECT_TRUE(absl::IsUnavailable(outcomes.at(1).first.status()));
+  EXPECT_EQ(outcomes.at(1).second, 0);
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return peer_->Connections().size() == 2; }, kWait));
+  link_->SendWebhookRelay(RelayParamsJson("01HV0000000000000000000005"), outcomes.Callback());
+  ASSERT_TRUE(TestPeer::WaitUntil([&] { return outcomes.size() == 3; }, kWait));
+  EXPECT_THAT(std::string(outcomes.at(2).first.status().message()), HasSubstr("not serving"));
+}
+
+TEST_F(LinkTest, WebhooksConfigIsHandedOverAndAnInvalidOneIsIgnored) {
+  absl::Mutex mu;
+  std::vector<protocol::WebhooksConfigParams> lists;
+  LinkOptions o = Options();
+  o.on_webhooks_config = [&](protocol::WebhooksConfigParams list) {
+    absl::MutexLock lock(&mu);
+    lists.push_back(std::move(list));
+  };
+  StartLink(std::move(o));
+  ASSERT_TRUE(WaitReady()) << log_.All();
+  peer_->SendText(protocol::EncodeNotification(protocol::kMethodWebhooksConfig, R"({"webhooks":[7]})"));
+  protocol::WebhooksConfigParams list;
+  list.webhooks.push_back({"wh_12", "github-main", protocol::Sha256Hex("token"), protocol::WebhookHmac{}});
+  list.webhooks.back().hmac->secret = "s3cr3t";
+  peer_->SendText(protocol::EncodeNotification(protocol::kMethodWebhooksConfig, protocol::ToJson(list)));
+  ASSERT_TRUE(TestPeer::WaitUntil(
+      [&] {
+        absl::MutexLock lock(&mu);
+        return !lists.empty();
+      },
+      kWait));
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(lists.size(), 1u) << "the invalid list must not be handed over";
+  ASSERT_EQ(lists[0].webhooks.size(), 1u);
+  EXPECT_EQ(lists[0].webhooks[0].webhook_id, "wh_12");
+  EXPECT_EQ(lists[0].webhooks[0].hmac->secret, "s3cr3t");
+  EXPECT_TRUE(log_.Has(LogLevel::kWarn, "invalid webhooks.config"));
+}
+
 }  // namespace
 }  // namespace edge::runtime

@@ -70,6 +70,22 @@ struct ConnectorConfig {
   std::string bundle_trusted_keys_path;                 // bundleTrustedKeysPath: PEM Ed25519 public keys
   int bundle_keep_generations = 2;                      // bundleKeepGenerations (current + previous at least)
   std::string test_bundle_pause_at;                     // testBundlePauseAt: test hook (download|extract|swap)
+
+  // The local webhook relay (docs/webhook-relay.md section 2).
+  bool webhook_relay_enabled = true;                    // webhookRelayEnabled, EDGE_WEBHOOK_RELAY_ENABLED
+  bool webhook_relay_expose_lan = true;                 // webhookRelayExposeLan,
+                                                        // NARA_LOCAL_HOSTING_WEBHOOK_RELAY_EXPOSE_LAN
+  int webhook_relay_port = 8787;                        // webhookRelayPort, WEBHOOK_RELAY_PORT; 0 = any free port
+  std::string webhook_relay_public_url;                 // webhookRelayPublicUrl, WEBHOOK_RELAY_PUBLIC_URL
+  int64_t webhook_max_body_bytes = 1048576;             // webhookMaxBodyBytes (at most 2 MiB)
+  int64_t webhook_rate_limit_per_minute = 600;          // webhookRateLimitPerMinute, per webhook
+  int64_t webhook_queue_max_deliveries = 10000;         // webhookQueueMaxDeliveries
+  int64_t webhook_queue_max_bytes = 268435456;          // webhookQueueMaxBytes (256 MiB)
+  std::string webhook_forward_headers =                 // webhookForwardHeaders, comma-separated
+      "X-GitHub-Event,X-GitHub-Delivery,X-GitHub-Hook-ID,X-Hub-Signature-256,X-Gitlab-Event,X-Gitlab-Token,"
+      "X-Gitlab-Event-UUID,Stripe-Signature,X-Slack-Signature,X-Slack-Request-Timestamp,X-Request-Id,X-Webhook-Id,"
+      "X-Event-Type";
+  std::vector<std::string> webhook_forward_header_list;  // derived: the names above, trimmed and lower-case
 };
 
 // Where one effective value came from.

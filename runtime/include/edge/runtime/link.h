@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -65,7 +66,20 @@ struct LinkOptions {
   // The bundle the served tools come from, reported in connector.hello, tools.register and heartbeats. Called
   // on the link thread; keep it cheap. Empty, or nullopt: no bundle.
   std::function<std::optional<protocol::BundleRef>()> bundle_ref;
+
+  // The local webhook relay (docs/webhook-relay.md). Both are called on the link thread: keep them cheap.
+  // The relay's address, reported in connector.hello `relay` and in every heartbeat `status.relay`. Empty, or
+  // nullopt: no relay.
+  std::function<std::optional<protocol::RelayInfo>()> relay_info;
+  // Each valid webhooks.config notification (the complete list). Empty: the notice is ignored.
+  std::function<void(protocol::WebhooksConfigParams)> on_webhooks_config;
 };
+
+// The outcome of one webhook.relay request. `rpc_code` is the platform's JSON-RPC error code (e.g. -32602 for
+// an unknown webhook), or 0 when the request got no answer: the link was not serving, the session ended first,
+// or the result was malformed.
+using WebhookRelayDone =
+    absl::AnyInvocable<void(absl::StatusOr<protocol::WebhookRelayResult> result, int rpc_code)>;
 
 enum class LinkState { kIdle, kConnecting, kHandshaking, kRegistering, kServing, kBackoff, kDraining, kClosed };
 std::string_view LinkStateName(LinkState state);  // "connecting", "serving", ...
@@ -101,6 +115,11 @@ class Link {
   void Reregister();
   // Thread-safe. Sends connector.draining; invokes arriving after it are answered -32006.
   void BeginDrain(absl::Duration grace);
+  // Thread-safe and non-blocking. Sends one webhook.relay request (`params_json` is
+  // protocol::ToJson(WebhookRelayParams)) when the link is serving, and fails it at once otherwise. `done` runs
+  // once, on the link thread (keep it cheap: hand the outcome to your own thread), or on the caller's thread
+  // when the link is not running; requests still pending when the link is stopped are dropped uncalled.
+  void SendWebhookRelay(std::string params_json, WebhookRelayDone done);
   // Thread-safe. Flushes pending responses, closes with 1001, stops reconnecting and joins the thread.
   // Waits at most `timeout` for the close handshake.
   void Stop(absl::Duration timeout = absl::Seconds(2));
