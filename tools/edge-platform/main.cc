@@ -60,6 +60,41 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-bundle-bytes", serve.max_bundle_bytes,
                         "Largest bundle upload accepted, in bytes (larger: 413)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--public-url", serve.public_url,
+                        "Base URL of cloud-public webhook URLs (default: http://<--api-listen address>)");
+  serve_cmd->add_option("--webhook-max-body-bytes", serve.webhook_max_body_bytes,
+                        "Largest cloud-public webhook body, in bytes (larger: 413)")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{8} * 1024 * 1024));
+  serve_cmd->add_option("--webhook-rate-limit-per-minute", serve.webhook_rate_limit_per_minute,
+                        "Cloud-public deliveries per webhook and minute (bursts of a tenth, at least 10; beyond: 429)")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  // Cloud connectors (docs/cloud-connectors.md section 5).
+  edge::platform::cloud::CloudOptions& cloud = serve.cloud;
+  serve_cmd->add_option("--cloud-driver", cloud.driver, "Cloud connector hosting: local, or none (refused: 501)")
+      ->capture_default_str()->check(CLI::IsMember({"local", "none"}));
+  serve_cmd->add_option("--cloud-connector-bin", cloud.connector_bin,
+                        "The edge-connector program cloud connectors run (default: next to edge-platform, else $PATH)");
+  serve_cmd->add_option("--cloud-connector-config", cloud.connector_config_path,
+                        "JSON object merged into every cloud connector's config.json")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--cloud-tool-rpc-url", cloud.tool_rpc_url,
+                        "toolRpcUrl written into cloud connectors' config (default: this platform's RPC listener)");
+  serve_cmd->add_option("--cloud-platform-api-url", cloud.platform_api_url,
+                        "platformApiUrl written into cloud connectors' config (default: this platform's API listener)");
+  serve_cmd->add_option("--cloud-provision-timeout-ms", cloud.provision_timeout_ms,
+                        "Provisioning longer than this is stuck")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--cloud-start-timeout-ms", cloud.start_timeout_ms, "Starting longer than this is stuck")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--cloud-stop-timeout-ms", cloud.stop_timeout_ms, "Stopping longer than this is stuck")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--cloud-restart-initial-ms", cloud.restart_initial_ms,
+                        "First restart backoff step of a crashed cloud connector (doubles, full jitter)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--cloud-restart-max-ms", cloud.restart_max_ms, "Cap of the restart backoff")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve_cmd->add_flag("--cloud-stop-on-exit", cloud.stop_on_exit,
+                      "Stop running cloud connectors (they drain first) when the platform stops gracefully");
   serve_cmd->add_flag("--enable-test-hooks", serve.enable_test_hooks, "Enable /api/v1/test/* (tests only)");
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   serve_cmd->callback([&] {

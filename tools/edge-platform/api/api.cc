@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/responses.h"
@@ -130,6 +131,40 @@ void Api::Handle(std::shared_ptr<HttpExchange> ex) {
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.DropBundlePushes(e, c); }},
       {{"api", "v1", "test", "raw-bundle-version"}, "POST", Access::kAdmin,
        [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.AddRawBundleVersion(e, c); }},
+      // Cloud connectors (cloud.cc, docs/cloud-connectors.md section 6).
+      {{"api", "v1", "deployments", "*", "cloud-connector"}, "GET", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.GetCloudConnector(e, c, p[0]); }},
+      {{"api", "v1", "deployments", "*", "cloud-connector"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.ProvisionCloudConnector(e, c, p[0]); }},
+      {{"api", "v1", "deployments", "*", "cloud-connector"}, "DELETE", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.DeleteCloudConnector(e, c, p[0]); }},
+      {{"api", "v1", "deployments", "*", "cloud-connector", "start"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) {
+         a.CloudConnectorAction(e, c, p[0], "start");
+       }},
+      {{"api", "v1", "deployments", "*", "cloud-connector", "stop"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.CloudConnectorAction(e, c, p[0], "stop"); }},
+      {{"api", "v1", "deployments", "*", "cloud-connector", "force-complete"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) {
+         a.CloudConnectorAction(e, c, p[0], "force-complete");
+       }},
+      {{"api", "v1", "deployments", "*", "connectors"}, "GET", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.ListDeploymentConnectors(e, c, p[0]); }},
+      {{"api", "v1", "test", "cloud-driver-fault"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params&) { a.SetCloudDriverFault(e, c); }},
+      // Webhooks (webhooks.cc). /hooks/... is the public cloud-public receiver: its URL token authenticates.
+      {{"api", "v1", "integrations", "*", "webhooks"}, "POST", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.CreateWebhook(e, c, p[0]); }},
+      {{"api", "v1", "integrations", "*", "webhooks"}, "GET", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.ListWebhooks(e, c, p[0]); }},
+      {{"api", "v1", "integrations", "*", "deliveries"}, "GET", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.ListDeliveries(e, c, p[0]); }},
+      {{"api", "v1", "webhooks", "*"}, "DELETE", Access::kAdmin,
+       [](Api& a, const Exchange& e, const Caller& c, const Params& p) { a.DeleteWebhook(e, c, p[0]); }},
+      {{"hooks", "*", "*"}, "POST", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.ReceiveHook(e, p[0], p[1]); }},
+      {{"hooks", "*", "*"}, "PUT", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.ReceiveHook(e, p[0], p[1]); }},
   };
 
   const HttpRequest& req = ex->request();
@@ -249,17 +284,26 @@ std::optional<HttpResponse> Api::AuthorizeDeployment(const HttpRequest& req, Cal
   absl::StatusOr<protocol::BasicCredentials> creds = protocol::ParseBasicAuthorization(req.authorization);
   if (!creds.ok()) return refuse(protocol::AuthFailure::kCredentialsMalformed, ToStd(creds.status().message()));
   absl::StatusOr<store::Deployment> deployment = store_->GetDeployment(creds->deployment_id);
-  absl::StatusOr<std::string> hash = store_->SecretHash(creds->deployment_id);
+  // A cloud connector's own credentials (docs/cloud-connectors.md section 2) act for its deployment too.
+  std::optional<std::string> cloud_connector;
+  if (absl::StartsWith(creds->secret, "ccs_")) {
+    absl::StatusOr<std::optional<std::string>> id =
+        store_->VerifyCloudConnectorSecret(creds->deployment_id, creds->secret);
+    if (id.ok()) cloud_connector = *id;
+  }
+  absl::StatusOr<std::string> hash = cloud_connector ? absl::StatusOr<std::string>(std::string())
+                                                     : store_->SecretHash(creds->deployment_id);
   // An unknown deployment costs the same hashing as a wrong secret, and answers alike: ids cannot be probed.
-  const bool valid = protocol::VerifySecret(
-      creds->secret, hash.ok() ? *hash : protocol::HashSecret("unknown-deployment"));
+  const bool valid =
+      cloud_connector.has_value() ||
+      protocol::VerifySecret(creds->secret, hash.ok() ? *hash : protocol::HashSecret("unknown-deployment"));
   if (!deployment.ok() || !hash.ok() || !valid) {
     return refuse(protocol::AuthFailure::kInvalidCredentials,
                   absl::StrCat("invalid credentials for deployment '", creds->deployment_id,
                                "'; use the deployment's current secret (rotate-secret replaces it)"));
   }
   caller->org_id = deployment->org_id;
-  caller->subject = "deployment:" + deployment->id;
+  caller->subject = cloud_connector ? "cloud-connector:" + *cloud_connector : "deployment:" + deployment->id;
   caller->deployment_id = deployment->id;
   return std::nullopt;
 }

@@ -16,9 +16,17 @@
 #include "api/http.h"
 #include "bundles/archive_store.h"
 #include "edge/protocol/auth.h"
+#include "edge/protocol/json_writer.h"
 #include "edge/runtime/log.h"
 #include "rpc/hub.h"
 #include "store/store.h"
+#include "webhooks/receiver.h"
+#include "webhooks/webhook_rules.h"
+
+namespace edge::platform::cloud {  // cloud connectors (cloud/manager.h, cloud/fault_driver.h)
+class Manager;
+class FaultDriver;
+}  // namespace edge::platform::cloud
 
 namespace edge::platform::api {
 
@@ -26,6 +34,11 @@ struct ApiOptions {
   bool enable_test_hooks = false;
   std::string platform_version;
   uint64_t max_bundle_bytes = bundles::kDefaultMaxBundleBytes;  // uploads above this are refused (413)
+  // Webhooks (webhooks.cc): the base of cloud-public URLs ("" : the API listener's URL), and the receiver's
+  // limits for cloud-public deliveries.
+  std::string public_url;
+  int64_t webhook_max_body_bytes = webhooks::kDefaultMaxBodyBytes;
+  int64_t webhook_rate_limit_per_minute = webhooks::kDefaultRateLimitPerMinute;
 };
 
 // Who is calling: from a verified admin token, or from deployment credentials (Basic) where a route takes them.
@@ -53,6 +66,15 @@ class Api {
   // Whether the request's body streams to a sink instead of memory: only POST /api/v1/bundles (decided from
   // method and path before the body arrives). Null for every other request.
   std::shared_ptr<BodySink> NewBodySink(const HttpRequest& request);
+  // Webhooks: the server knows the API's bound URL (the default public URL) only after the API exists.
+  void set_public_url(std::string url) { options_.public_url = std::move(url); }
+
+  // Cloud connectors (cloud.cc): without a manager (driver `none`) their endpoints answer 501 cloud_unavailable.
+  // `faults` is the driver's test-hook wrapper (used with enable_test_hooks only).
+  void AttachCloud(cloud::Manager* manager, cloud::FaultDriver* faults) {
+    cloud_ = manager;
+    cloud_faults_ = faults;
+  }
 
   using Exchange = std::shared_ptr<HttpExchange>;
   using Params = std::vector<std::string>;  // the route's {placeholders}, in order
@@ -89,6 +111,25 @@ class Api {
   void SetDownloadFault(const Exchange& ex, const Caller& caller);
   void DropBundlePushes(const Exchange& ex, const Caller& caller);                     // bundle_test_hooks.cc
   void AddRawBundleVersion(const Exchange& ex, const Caller& caller);
+  // Webhooks (webhooks.cc, docs/webhook-relay.md section 4). ReceiveHook is the public cloud-public endpoint.
+  void CreateWebhook(const Exchange& ex, const Caller& caller, const std::string& integration);
+  void ListWebhooks(const Exchange& ex, const Caller& caller, const std::string& integration);
+  void DeleteWebhook(const Exchange& ex, const Caller& caller, const std::string& id);
+  void ListDeliveries(const Exchange& ex, const Caller& caller, const std::string& integration);
+  void ReceiveHook(const Exchange& ex, const std::string& webhook_id, const std::string& token);
+
+  // Cloud connectors (cloud.cc, docs/cloud-connectors.md section 6).
+  void GetCloudConnector(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void ProvisionCloudConnector(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void CloudConnectorAction(const Exchange& ex, const Caller& caller, const std::string& deployment_id,
+                            std::string_view action);  // start | stop | force-complete
+  void DeleteCloudConnector(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void ListDeploymentConnectors(const Exchange& ex, const Caller& caller, const std::string& deployment_id);
+  void SetCloudDriverFault(const Exchange& ex, const Caller& caller);
+  // Serving connections of the deployment (self-hosted and cloud): activeConnectorCount.
+  int64_t ActiveConnectorCount(const std::string& deployment_id) const;
+  // "activeConnectorCount" and, when there is one, "cloudConnector": {id, state, stuck} (deployments.cc).
+  void WriteCloudSummary(protocol::JsonWriter& w, const std::string& deployment_id) const;
 
   // The caller's bundle, or an answer already sent (404 bundle_not_found, also for other orgs' bundles).
   bool FindBundle(const Exchange& ex, const Caller& caller, const std::string& id, store::Bundle* out);
@@ -115,6 +156,10 @@ class Api {
   int64_t download_fault_left_ = -1;
   // Test hook: how many of the next bundle.updated pushes to skip (as if lost on the way).
   int64_t drop_bundle_pushes_left_ = 0;
+  cloud::Manager* cloud_ = nullptr;          // cloud connectors; null with the `none` driver
+  cloud::FaultDriver* cloud_faults_ = nullptr;
+  // Webhooks: the cloud-public rate limit per webhook (created on first use).
+  std::unique_ptr<webhooks::RateLimiter> hook_rate_;
 };
 
 }  // namespace edge::platform::api

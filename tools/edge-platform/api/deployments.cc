@@ -1,4 +1,5 @@
-// Deployments: list, create (the secret is shown once), detail, rotate-secret, delete.
+// Deployments: list, create (the secret is shown once), detail, rotate-secret, delete. The views carry the
+// cloud connector summary (cloud.cc).
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -30,6 +31,7 @@ void Api::ListDeployments(const Exchange& ex, const Caller& caller) {
   w.BeginObject().Key("deployments").BeginArray();
   for (const store::Deployment& d : *list) {
     WriteDeploymentFields(w, d, hub_->Connection(d.id));
+    WriteCloudSummary(w, d.id);  // activeConnectorCount, cloudConnector (cloud.cc)
     w.EndObject();
   }
   w.EndArray().EndObject();
@@ -59,6 +61,7 @@ void Api::GetDeployment(const Exchange& ex, const Caller& caller, const std::str
   std::string body;
   protocol::JsonWriter w(body);
   WriteDeploymentFields(w, d, live);
+  WriteCloudSummary(w, d.id);
   w.Key("toolsGeneration").Int(d.tools_generation);
   w.Key("connection");
   if (live) {
@@ -100,6 +103,14 @@ void Api::DeleteDeployment(const Exchange& ex, const Caller& caller, const std::
         409, "deployment_connected",
         absl::StrCat("deployment '", id, "' has a connected connector; stop it (or rotate the secret, which "
                                          "disconnects it) before deleting the deployment")));
+  }
+  absl::StatusOr<std::optional<store::CloudConnector>> cloud = store_->FindCloudConnector(id);
+  if (!cloud.ok()) return ex->Respond(StatusResponse(cloud.status()));
+  if (*cloud) {
+    return ex->Respond(ErrorResponse(
+        409, "cloud_connector_exists",
+        absl::StrCat("deployment '", id, "' has a cloud connector (", (*cloud)->id, ", ", (*cloud)->state,
+                     "); stop and delete it first (DELETE /api/v1/deployments/", id, "/cloud-connector)")));
   }
   if (absl::Status s = store_->DeleteDeployment(id); !s.ok()) {
     return ex->Respond(StatusResponse(s, "deployment_not_found"));

@@ -81,6 +81,9 @@ class HttpExchange {
   virtual void Respond(HttpResponse response) = 0;
   // Runs `f` if the client disconnects before Respond (e.g. cancels the tool call it waits for).
   virtual void OnAbandoned(absl::AnyInvocable<void()> f) = 0;
+  // Any request header by lower-case name (no ':'), nullopt when absent. Valid while the handler is first
+  // called (webhook receivers keep selected headers).
+  virtual std::optional<std::string> Header(std::string_view /*name*/) const { return std::nullopt; }
 };
 
 }  // namespace edge::platform::api

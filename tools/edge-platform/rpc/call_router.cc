@@ -32,34 +32,45 @@ std::string OneField(std::string_view key, std::string_view value) {
 Session* HubCore::PickSession(const InvokeRequest& req, protocol::RpcError* error) {
   auto in_org = [&](const Session& s) { return req.org_id.empty() || s.identity.org_id == req.org_id; };
   if (!req.deployment_id.empty()) {
-    auto it = by_deployment_.find(req.deployment_id);
+    // Every connection of the deployment (self-hosted and cloud connectors) that serves the tool, in turn.
+    std::vector<Session*> sessions = SessionsOf(req.deployment_id);
     // Another org's deployment answers like an offline one: no probing through the API.
-    if (it == by_deployment_.end() || !in_org(*it->second)) {
+    if (sessions.empty() || !in_org(*sessions.front())) {
       *error = Unavailable("connector unavailable: deployment " + req.deployment_id + " is not connected",
                            "not_connected");
       return nullptr;
     }
-    Session& s = *it->second;
-    if (s.state == SessionState::kDraining) {
-      *error = Unavailable("connector unavailable: deployment " + req.deployment_id + " is draining", "draining");
+    std::vector<Session*> serving;
+    bool any_draining = false;
+    bool any_unregistered = false;
+    for (Session* s : sessions) {
+      any_draining = any_draining || s->state == SessionState::kDraining;
+      any_unregistered = any_unregistered || s->state == SessionState::kAwaitHello || s->state == SessionState::kHello;
+      if (s->state == SessionState::kServing) serving.push_back(s);
+    }
+    if (serving.empty()) {
+      *error = any_unregistered && !any_draining
+                   ? Unavailable("connector unavailable: deployment " + req.deployment_id +
+                                     " is connected but has not registered its tools yet",
+                                 "not_connected")
+                   : Unavailable("connector unavailable: deployment " + req.deployment_id + " is draining",
+                                 any_unregistered ? "not_connected" : "draining");
       return nullptr;
     }
-    if (s.state != SessionState::kServing) {
-      *error = Unavailable("connector unavailable: deployment " + req.deployment_id +
-                               " is connected but has not registered its tools yet",
-                           "not_connected");
-      return nullptr;
+    std::vector<Session*> candidates;
+    for (Session* s : serving) {
+      if (s->tool_set.count(req.tool) > 0) candidates.push_back(s);
     }
-    if (s.tool_set.find(req.tool) == s.tool_set.end()) {
+    if (candidates.empty()) {
       *error = MakeError(protocol::kToolNotFound,
                          "tool not found: deployment " + req.deployment_id + " does not serve tool '" + req.tool + "'",
                          OneField("tool", req.tool));
       return nullptr;
     }
-    return &s;
+    return candidates[static_cast<size_t>(round_robin_++ % candidates.size())];
   }
   std::vector<Session*> candidates;
-  for (auto& [dep, s] : by_deployment_) {
+  for (auto& [slot, s] : slots_) {
     if (in_org(*s) && s->state == SessionState::kServing && s->tool_set.count(req.tool) > 0) candidates.push_back(s);
   }
   if (candidates.empty()) {
@@ -67,9 +78,7 @@ Session* HubCore::PickSession(const InvokeRequest& req, protocol::RpcError* erro
                          "not_connected");
     return nullptr;
   }
-  // Least in flight; ties rotate so equal connectors share the load.
-  std::sort(candidates.begin(), candidates.end(),
-            [](const Session* a, const Session* b) { return a->identity.deployment_id < b->identity.deployment_id; });
+  // Least in flight; ties rotate so equal connectors share the load. slots_ is ordered, so candidates are too.
   const size_t start = static_cast<size_t>(round_robin_++ % candidates.size());
   Session* best = nullptr;
   for (size_t i = 0; i < candidates.size(); ++i) {

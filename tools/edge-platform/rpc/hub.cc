@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include "edge/protocol/json_writer.h"
 #include "rpc/hub_core.h"
@@ -117,12 +118,16 @@ void HubCore::EndSession(Session& s, std::string_view why) {
   const bool was_active = s.active;
   s.state = SessionState::kEnded;
   if (s.active) {
-    auto it = by_deployment_.find(s.identity.deployment_id);
-    if (it != by_deployment_.end() && it->second == &s) by_deployment_.erase(it);
+    auto it = slots_.find(SlotKey(s.identity.deployment_id, s.identity.connector_id));
+    if (it != slots_.end() && it->second == &s) slots_.erase(it);
     s.active = false;
   }
   if (!was_active) return;  // refused duplicates and fallbacks never held the deployment
-  if (s.hello_recorded) directory_->RecordDisconnected(s.identity.deployment_id, WallNowMs(), why);
+  if (!s.identity.connector_id.empty()) {
+    ReportCloudEvent(s, CloudSessionEvent::Kind::kDisconnected, std::string(why));
+  } else if (s.hello_recorded) {
+    directory_->RecordDisconnected(s.identity.deployment_id, WallNowMs(), why);
+  }
   log().Info(kLogComponent, "disconnected deployment=", s.identity.deployment_id, " org=", s.identity.org_id,
              " session=", s.session_id, ": ", why);
   FailSessionCalls(s, "connector unavailable: the connection to deployment " + s.identity.deployment_id +
@@ -155,6 +160,8 @@ ConnectionInfo HubCore::InfoOf(const Session& s) const {
   c.session_id = s.session_id;
   c.state = SessionStateName(s.state);
   c.auth = s.identity.auth;
+  c.connector_id = s.identity.connector_id;
+  c.bundle = s.registered_bundle;
   if (s.hello) {
     c.connector_version = s.hello->version;
     c.connector_type = s.hello->type;
@@ -175,32 +182,37 @@ ConnectionInfo HubCore::InfoOf(const Session& s) const {
 
 std::vector<ConnectionInfo> HubCore::Connections(std::string_view org_id) const {
   std::vector<ConnectionInfo> out;
-  for (const auto& [dep, s] : by_deployment_) {
+  for (const auto& [key, s] : slots_) {
     if (org_id.empty() || s->identity.org_id == org_id) out.push_back(InfoOf(*s));
   }
-  std::sort(out.begin(), out.end(),
-            [](const ConnectionInfo& a, const ConnectionInfo& b) { return a.deployment_id < b.deployment_id; });
+  // By deployment; within one, the self-hosted connection ("" connector id) first.
+  std::sort(out.begin(), out.end(), [](const ConnectionInfo& a, const ConnectionInfo& b) {
+    return std::tie(a.deployment_id, a.connector_id) < std::tie(b.deployment_id, b.connector_id);
+  });
   return out;
 }
 
 std::optional<ConnectionInfo> HubCore::Connection(std::string_view deployment_id) const {
-  auto it = by_deployment_.find(std::string(deployment_id));
-  if (it == by_deployment_.end()) return std::nullopt;
-  return InfoOf(*it->second);
+  Session* s = SelfSession(deployment_id);
+  if (s == nullptr) return std::nullopt;
+  return InfoOf(*s);
 }
 
 bool HubCore::NotifyBundleUpdated(std::string_view deployment_id, const protocol::BundleUpdatedParams& params) {
-  auto it = by_deployment_.find(std::string(deployment_id));
-  // Before hello the connector cannot act on it; it syncs after connecting anyway.
-  if (it == by_deployment_.end() || it->second->state == SessionState::kAwaitHello) return false;
-  it->second->Send(protocol::EncodeNotification(protocol::method::kBundleUpdated, protocol::ToJson(params)));
-  return true;
+  bool sent = false;
+  for (Session* s : SessionsOf(deployment_id)) {
+    // Before hello the connector cannot act on it; it syncs after connecting anyway.
+    if (s->state == SessionState::kAwaitHello) continue;
+    s->Send(protocol::EncodeNotification(protocol::method::kBundleUpdated, protocol::ToJson(params)));
+    sent = true;
+  }
+  return sent;
 }
 
 bool HubCore::SendOversizeForTest(std::string_view deployment_id, size_t bytes) {
   if (!options_.enable_test_hooks) return false;
-  auto it = by_deployment_.find(std::string(deployment_id));
-  if (it == by_deployment_.end()) return false;
+  auto it = slots_.find(SlotKey(deployment_id, ""));
+  if (it == slots_.end()) return false;
   // A JSON string padded with spaces: valid JSON of exactly `bytes` bytes (at least 2).
   std::string m(std::max<size_t>(bytes, 2), ' ');
   m.front() = '"';
@@ -210,14 +222,67 @@ bool HubCore::SendOversizeForTest(std::string_view deployment_id, size_t bytes) 
 }
 
 bool HubCore::RevokeDeploymentCredentials(std::string_view deployment_id) {
-  auto it = by_deployment_.find(std::string(deployment_id));
-  if (it == by_deployment_.end()) return false;
-  Session& s = *it->second;
+  Session* self = SelfSession(deployment_id);  // a cloud connector's own credentials stay valid
+  if (self == nullptr) return false;
+  Session& s = *self;
   if (s.state == SessionState::kEnded || s.identity.auth != "deployment-credentials") return false;
   CloseSession(s, protocol::kCloseAuthFailed,
                protocol::FormatCloseReason(protocol::kCloseAuthFailed, {{"reason", "invalid_credentials"}}),
                "its deployment credentials were revoked (secret rotated)");
   return true;
+}
+
+// ---- Cloud connectors: slots (docs/cloud-connectors.md section 2) --------------------------------------------
+
+std::string HubCore::SlotKey(std::string_view deployment_id, std::string_view connector_id) {
+  std::string key(deployment_id);
+  key += '\n';
+  key += connector_id.empty() ? std::string_view("self") : connector_id;
+  return key;
+}
+
+Session* HubCore::SelfSession(std::string_view deployment_id) const {
+  auto it = slots_.find(SlotKey(deployment_id, ""));
+  return it == slots_.end() ? nullptr : it->second;
+}
+
+std::vector<Session*> HubCore::SessionsOf(std::string_view deployment_id) const {
+  std::vector<Session*> out;
+  if (Session* self = SelfSession(deployment_id)) out.push_back(self);
+  const std::string prefix = std::string(deployment_id) + '\n';
+  for (auto it = slots_.lower_bound(prefix); it != slots_.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+    if (!it->second->identity.connector_id.empty()) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<ConnectionInfo> HubCore::ConnectionsOf(std::string_view deployment_id) const {
+  std::vector<ConnectionInfo> out;
+  for (Session* s : SessionsOf(deployment_id)) out.push_back(InfoOf(*s));
+  return out;
+}
+
+bool HubCore::RevokeCloudConnector(std::string_view deployment_id, std::string_view connector_id) {
+  if (connector_id.empty()) return false;
+  auto it = slots_.find(SlotKey(deployment_id, connector_id));
+  if (it == slots_.end() || it->second->state == SessionState::kEnded) return false;
+  CloseSession(*it->second, protocol::kCloseAuthFailed,
+               protocol::FormatCloseReason(protocol::kCloseAuthFailed, {{"reason", "invalid_credentials"}}),
+               "its cloud connector was deleted");
+  return true;
+}
+
+void HubCore::ReportCloudEvent(const Session& s, CloudSessionEvent::Kind kind, std::string reason,
+                               std::optional<protocol::BundleRef> bundle) {
+  CloudSessionEvent e;
+  e.kind = kind;
+  e.deployment_id = s.identity.deployment_id;
+  e.connector_id = s.identity.connector_id;
+  e.session_id = s.session_id;
+  e.at_ms = WallNowMs();
+  e.bundle = std::move(bundle);
+  e.reason = std::move(reason);
+  directory_->RecordCloudSession(e);
 }
 
 // ULID-like: 48-bit millisecond time + 80 random bits, Crockford base32 (26 chars, sortable by time).
@@ -266,6 +331,15 @@ bool Hub::SendOversizeForTest(std::string_view deployment_id, size_t bytes) {
 }
 bool Hub::RevokeDeploymentCredentials(std::string_view deployment_id) {
   return impl_->core.RevokeDeploymentCredentials(deployment_id);
+}
+std::vector<ConnectionInfo> Hub::ConnectionsOf(std::string_view deployment_id) const {  // cloud connectors
+  return impl_->core.ConnectionsOf(deployment_id);
+}
+bool Hub::RevokeCloudConnector(std::string_view deployment_id, std::string_view connector_id) {
+  return impl_->core.RevokeCloudConnector(deployment_id, connector_id);
+}
+int Hub::NotifyWebhooksChanged(std::string_view deployment_id) {  // webhooks
+  return impl_->core.NotifyWebhooksChanged(deployment_id);
 }
 void Hub::Shutdown() { impl_->core.Shutdown(); }
 

@@ -1,9 +1,10 @@
 // rpc/hub.h: edge-platform's Tool RPC endpoint: the connected connectors and the calls routed to them.
 //
 // The hub serves the WebSocket side of docs/protocol.md: it authenticates upgrades (Basic deployment
-// credentials or an Ed25519 JWT), enforces one connection per deployment (4009, with the half-open rule of
-// §2.3), runs hello/register/heartbeats, watches for dead connections, and routes REST API invocations to the
-// connector that registered the tool, with the platform-side call watch and tool.cancel.
+// credentials or an Ed25519 JWT; a cloud connector's own Basic credentials), enforces one connection per
+// deployment and identity (4009, with the half-open rule of §2.3), runs hello/register/heartbeats, watches for
+// dead connections, and routes REST API invocations to the connectors that registered the tool, with the
+// platform-side call watch and tool.cancel.
 //
 // Threading: the hub lives on edge-platform's single lws service thread, shared with the REST API. Every
 // method must be called on that thread, and every callback runs on it.
@@ -28,6 +29,21 @@ struct lws_protocols;
 
 namespace edge::platform {
 
+// ---- Cloud connectors (docs/cloud-connectors.md section 2) ----
+// A session event of a cloud connector's slot, for the platform's cloud manager (the Record* calls below are
+// for the self-hosted slot only, so a deployment's own status records stay the self-hosted connector's).
+struct CloudSessionEvent {
+  enum class Kind { kConnected, kRegistered, kHeartbeat, kDisconnected };
+  Kind kind = Kind::kConnected;
+  std::string deployment_id;
+  std::string connector_id;
+  std::string session_id;
+  int64_t at_ms = 0;
+  std::optional<protocol::BundleRef> bundle;  // kRegistered: the bundle of the registered tools
+  std::string reason;                         // kDisconnected
+};
+// ---- end of Cloud connectors ----
+
 // What the hub needs from storage; implemented over the platform's SQLite store (store/).
 class HubDirectory {
  public:
@@ -43,6 +59,31 @@ class HubDirectory {
   virtual void RecordTools(std::string_view deployment_id, uint64_t generation,
                            const std::vector<protocol::RegisteredTool>& tools) = 0;
   virtual void RecordDisconnected(std::string_view deployment_id, int64_t at_ms, std::string_view reason) = 0;
+
+  // ---- Webhooks (docs/webhook-relay.md). Defaults: no webhook support. ----
+  // The relay address a connector reported (connector.hello `relay`, heartbeat `status.relay`). An empty
+  // `relay.url` means the connector runs without a relay. `connector_id` is "self" for the self-hosted one.
+  virtual void RecordRelay(std::string_view /*deployment_id*/, std::string_view /*connector_id*/,
+                           const protocol::RelayInfo& /*relay*/) {}
+  // Stores one relayed delivery once: "stored", or "duplicate" for a deliveryId already stored for the
+  // deployment. InvalidArgument (answered -32602) for an unknown webhookId or one that is not edge-relay on
+  // this deployment.
+  virtual absl::StatusOr<std::string> StoreWebhookDelivery(std::string_view /*deployment_id*/,
+                                                           const protocol::WebhookRelayParams& params) {
+    return absl::InvalidArgumentError("webhook " + params.webhook_id + " is unknown: this platform has no webhooks");
+  }
+  // The deployment's edge-relay webhooks, for webhooks.config.
+  virtual protocol::WebhooksConfigParams WebhooksConfigFor(std::string_view /*deployment_id*/) { return {}; }
+  // ---- end of Webhooks ----
+
+  // ---- Cloud connectors (docs/cloud-connectors.md section 2). Defaults: no cloud connectors. ----
+  // The cloud connector of `deployment_id` that `secret` ("ccs_<connectorId>_…") authenticates, or nullopt.
+  virtual std::optional<std::string> CheckCloudConnectorSecret(std::string_view /*deployment_id*/,
+                                                               std::string_view /*secret*/) {
+    return std::nullopt;
+  }
+  virtual void RecordCloudSession(const CloudSessionEvent& /*event*/) {}
+  // ---- end of Cloud connectors ----
 };
 
 struct HubOptions {
@@ -85,13 +126,15 @@ struct ConnectionInfo {
   std::string connector_type;
   std::string instance_id;
   std::string hostname;
-  std::string auth;   // "deployment-credentials" | "token:<subject>"
+  std::string auth;   // "deployment-credentials" | "token:<subject>" | "cloud-connector"
+  std::string connector_id;  // the cloud connector's id; "" for the self-hosted connection
   int64_t connected_at_ms = 0;
   int64_t last_seen_ms = 0;
   uint64_t generation = 0;
   std::vector<std::string> tools;
   std::string last_status_json;  // the last heartbeat's status object ("{}" before the first)
   int64_t in_flight = 0;
+  std::optional<protocol::BundleRef> bundle;  // from the last tools.register (cloud connectors show it)
 };
 
 class Hub {
@@ -110,9 +153,15 @@ class Hub {
   void Invoke(InvokeRequest request, absl::AnyInvocable<void(InvokeOutcome)> done);
   // Cancels an outstanding call (tool.cancel to the connector; the caller gets -32004). False if unknown.
   bool Cancel(std::string_view call_id, std::string_view reason);
+  // Every connection of the org (self-hosted and cloud connectors), by deployment.
   std::vector<ConnectionInfo> Connections(std::string_view org_id) const;
+  // The deployment's self-hosted connection.
   std::optional<ConnectionInfo> Connection(std::string_view deployment_id) const;
-  // bundle.updated to the deployment's connection, if connected (issue 4). False when not connected.
+  // Every connection of the deployment: the self-hosted one first, then its cloud connectors'.
+  std::vector<ConnectionInfo> ConnectionsOf(std::string_view deployment_id) const;
+  // The cloud connector was deleted: its connection, if any, is closed with 4001 (invalid_credentials).
+  bool RevokeCloudConnector(std::string_view deployment_id, std::string_view connector_id);
+  // bundle.updated to every connection of the deployment (issue 4). False when none is connected.
   bool NotifyBundleUpdated(std::string_view deployment_id, const protocol::BundleUpdatedParams& params);
   // Test hook (only with enable_test_hooks): sends one text message of `bytes` bytes to the deployment's
   // connector, to exercise its message limit. False when not connected or hooks are off.
@@ -121,6 +170,9 @@ class Hub {
   // old credentials is closed with 4001 (reason invalid_credentials). Token-authenticated connections stay.
   // False when no such connection exists.
   bool RevokeDeploymentCredentials(std::string_view deployment_id);
+  // Webhooks: sends webhooks.config (the directory's current list) to every registered session of the
+  // deployment. Returns how many sessions got it.
+  int NotifyWebhooksChanged(std::string_view deployment_id);
   // Platform shutdown: fails outstanding calls (-32006) and closes every connection with 1001.
   void Shutdown();
 

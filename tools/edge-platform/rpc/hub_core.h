@@ -1,7 +1,7 @@
 // rpc/hub_core.h: the hub's state and behaviour behind the public Hub facade (hub.h).
 //
-// One HubCore per Hub. It owns the sessions (created at ESTABLISHED, freed at CLOSED), the deployment ->
-// active session index, and the outstanding calls. Everything runs on the lws service thread. The code is
+// One HubCore per Hub. It owns the sessions (created at ESTABLISHED, freed at CLOSED), the slot -> active
+// session index, and the outstanding calls. Everything runs on the lws service thread. The code is
 // split by concern: lws_callbacks.cc (lws events), session_events.cc (hello/register/heartbeat/messages),
 // call_router.cc (invoke, cancel, results, the call watch), hub.cc (facade, timers, lifecycle).
 #ifndef EDGE_PLATFORM_RPC_HUB_CORE_H_
@@ -10,6 +10,7 @@
 #include <libwebsockets.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -77,6 +78,9 @@ class HubCore {
   bool NotifyBundleUpdated(std::string_view deployment_id, const protocol::BundleUpdatedParams& params);
   bool SendOversizeForTest(std::string_view deployment_id, size_t bytes);
   bool RevokeDeploymentCredentials(std::string_view deployment_id);
+  std::vector<ConnectionInfo> ConnectionsOf(std::string_view deployment_id) const;         // cloud connectors
+  bool RevokeCloudConnector(std::string_view deployment_id, std::string_view connector_id);
+  int NotifyWebhooksChanged(std::string_view deployment_id);  // session_events.cc (webhooks)
 
  private:
   int OnCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
@@ -95,6 +99,10 @@ class HubCore {
   void OnResponse(Session& s, const protocol::Envelope& env);
   void SendError(Session& s, std::string_view id, int code, std::string message, std::string data_json = {});
   void SendPlatformHeartbeat(Session& s, int64_t now_mono);
+  // Webhooks (session_events.cc): webhook.relay requests, webhooks.config pushes, relay address reports.
+  void OnWebhookRelay(Session& s, const protocol::Envelope& env);
+  void SendWebhooksConfig(Session& s);
+  void ReportRelay(Session& s, const std::optional<protocol::RelayInfo>& relay);
 
   // call_router.cc
   Session* PickSession(const InvokeRequest& request, protocol::RpcError* error);
@@ -115,6 +123,13 @@ class HubCore {
   static void SweepCallback(lws_sorted_usec_list_t* sul);
   ConnectionInfo InfoOf(const Session& s) const;
   std::string NewId();
+  // Slots (hub.cc): the key of a session's slot, the deployment's active sessions (self-hosted first), and
+  // the cloud manager's view of a cloud connector session's events.
+  static std::string SlotKey(std::string_view deployment_id, std::string_view connector_id);
+  Session* SelfSession(std::string_view deployment_id) const;
+  std::vector<Session*> SessionsOf(std::string_view deployment_id) const;
+  void ReportCloudEvent(const Session& s, CloudSessionEvent::Kind kind, std::string reason = {},
+                        std::optional<protocol::BundleRef> bundle = std::nullopt);
 
   const runtime::Logger& log() const { return *logger_; }
 
@@ -132,7 +147,10 @@ class HubCore {
 
   std::unordered_map<lws*, UpgradeIdentity> upgrades_;  // FILTER -> ESTABLISHED
   std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
-  std::unordered_map<std::string, Session*> by_deployment_;  // active sessions only
+  // Active sessions by slot (docs/cloud-connectors.md section 2): "<deployment>\nself" for the self-hosted
+  // connection, "<deployment>\n<connector id>" for each cloud connector (SlotKey). Ordered: a deployment's slots
+  // are adjacent.
+  std::map<std::string, Session*> slots_;
   std::unordered_map<std::string, std::unique_ptr<PendingCall>> calls_;
 };
 

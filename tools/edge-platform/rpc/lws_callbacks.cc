@@ -112,10 +112,11 @@ void HubCore::OnEstablished(lws* wsi, PerSession* ps) {
     return;
   }
 
-  // §2.3: one connection per deployment, decided right after the handshake.
+  // §2.3: one connection per deployment and identity (slot), decided right after the handshake.
   const std::string& dep = s.identity.deployment_id;
-  auto existing = by_deployment_.find(dep);
-  if (existing != by_deployment_.end()) {
+  const std::string slot = SlotKey(dep, s.identity.connector_id);
+  auto existing = slots_.find(slot);
+  if (existing != slots_.end()) {
     Session& old = *existing->second;
     const int64_t silent = now - old.last_seen_mono_ms;
     if (silent > options_.heartbeat_timeout_ms) {
@@ -134,8 +135,10 @@ void HubCore::OnEstablished(lws* wsi, PerSession* ps) {
     }
   }
   s.active = true;
-  by_deployment_[dep] = &s;
-  log().Info(kLogComponent, "connected deployment=", dep, " org=", s.identity.org_id, " auth=", s.identity.auth,
+  slots_[slot] = &s;
+  log().Info(kLogComponent, "connected deployment=", dep,
+             s.identity.connector_id.empty() ? "" : " cloud-connector=", s.identity.connector_id,
+             " org=", s.identity.org_id, " auth=", s.identity.auth,
              " version=", s.identity.connector_version, " type=", s.identity.connector_type, " from ",
              PeerAddress(wsi), " session=", s.session_id);
 }

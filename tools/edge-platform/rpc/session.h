@@ -86,6 +86,8 @@ class Session {
   std::vector<std::string> tool_names;
   std::set<std::string, std::less<>> tool_set;
   std::string last_status_json = "{}";
+  std::optional<protocol::BundleRef> registered_bundle;  // from the last accepted tools.register
+  std::optional<protocol::RelayInfo> relay_reported;  // webhooks: the last relay address passed to the directory
   std::unordered_map<std::string, OutstandingRequest> outstanding;  // tool.invoke requests, by raw id token
   std::deque<std::string> heartbeat_ids;  // the last few platform heartbeats (older answers are dropped)
   int64_t invokes_outstanding = 0;  // includes calls the platform gave up on but the connector still holds

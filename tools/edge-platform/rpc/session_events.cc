@@ -74,6 +74,8 @@ void HubCore::OnRequest(Session& s, const protocol::Envelope& env) {
     OnRegister(s, env);
   } else if (env.method == protocol::method::kHeartbeat) {
     OnHeartbeat(s, env);
+  } else if (env.method == protocol::kMethodWebhookRelay) {
+    OnWebhookRelay(s, env);
   } else {
     SendError(s, env.id, protocol::kMethodNotFound, "method not found: " + env.method);
   }
@@ -109,8 +111,16 @@ void HubCore::OnHello(Session& s, const protocol::Envelope& env) {
   r.platform_version = options_.platform_version;
   s.Send(protocol::EncodeResult(env.id, protocol::ToJson(r)));
   s.next_heartbeat_mono_ms = now + options_.heartbeat_interval_ms;
-  directory_->RecordConnected(s.identity.deployment_id, s.session_id, env.params, wall);
+  if (s.identity.connector_id.empty()) {
+    directory_->RecordConnected(s.identity.deployment_id, s.session_id, env.params, wall);
+  } else {
+    ReportCloudEvent(s, CloudSessionEvent::Kind::kConnected);  // cloud connectors: docs/cloud-connectors.md
+  }
   s.hello_recorded = true;
+  // Webhooks: a hello without `relay` means the connector runs without one (edge-relay becomes unavailable).
+  directory_->RecordRelay(s.identity.deployment_id, s.identity.connector_id.empty() ? "self" : s.identity.connector_id,
+                          s.hello->relay.value_or(protocol::RelayInfo{}));
+  s.relay_reported = s.hello->relay;
   log().Info(kLogComponent, "hello deployment=", s.identity.deployment_id, " org=", s.identity.org_id,
              " auth=", s.identity.auth, " version=", s.hello->version, " type=", s.hello->type,
              " hostname=", s.hello->hostname, " instance=", s.hello->instance_id, " session=", s.session_id);
@@ -135,6 +145,7 @@ void HubCore::OnRegister(Session& s, const protocol::Envelope& env) {
     return;
   }
   s.generation = params->generation;
+  const bool first_register = !s.registered;  // webhooks: webhooks.config follows the first one
   s.registered = true;
   s.tool_names.clear();
   s.tool_set.clear();
@@ -143,13 +154,19 @@ void HubCore::OnRegister(Session& s, const protocol::Envelope& env) {
     s.tool_set.insert(t.name);
   }
   if (s.state == SessionState::kHello) s.state = SessionState::kServing;
-  directory_->RecordTools(s.identity.deployment_id, s.generation, params->tools);
+  s.registered_bundle = params->bundle;
+  if (s.identity.connector_id.empty()) {
+    directory_->RecordTools(s.identity.deployment_id, s.generation, params->tools);
+  } else {
+    ReportCloudEvent(s, CloudSessionEvent::Kind::kRegistered, {}, params->bundle);  // may make it Running
+  }
   protocol::RegisterResult r;
   r.generation = s.generation;
   r.tool_count = static_cast<int64_t>(params->tools.size());
   s.Send(protocol::EncodeResult(env.id, protocol::ToJson(r)));
   log().Info(kLogComponent, "deployment=", s.identity.deployment_id, " registered ", r.tool_count,
              " tools (generation ", r.generation, ")");
+  if (first_register) SendWebhooksConfig(s);
 }
 
 void HubCore::OnHeartbeat(Session& s, const protocol::Envelope& env) {
@@ -163,7 +180,12 @@ void HubCore::OnHeartbeat(Session& s, const protocol::Envelope& env) {
   s.last_status_json = params->status_json.empty() ? "{}" : params->status_json;
   // A connector reporting a drain in its heartbeat stops receiving calls even if its notice was lost.
   if (params->status.state == "draining" && s.state == SessionState::kServing) s.state = SessionState::kDraining;
-  directory_->RecordHeartbeat(s.identity.deployment_id, wall, s.last_status_json);
+  if (s.identity.connector_id.empty()) {
+    directory_->RecordHeartbeat(s.identity.deployment_id, wall, s.last_status_json);
+  } else {
+    ReportCloudEvent(s, CloudSessionEvent::Kind::kHeartbeat);
+  }
+  if (params->status.relay) ReportRelay(s, params->status.relay);  // webhooks: only a change is recorded
   protocol::HeartbeatResult r;
   r.seq = params->seq;
   r.server_time_ms = wall;
@@ -210,6 +232,64 @@ void HubCore::SendPlatformHeartbeat(Session& s, int64_t now_mono) {
   s.heartbeat_ids.push_back(std::move(id));
   if (s.heartbeat_ids.size() > kHeartbeatIdsKept) s.heartbeat_ids.pop_front();
   s.next_heartbeat_mono_ms = now_mono + options_.heartbeat_interval_ms;
+}
+
+// ---- Webhooks (docs/webhook-relay.md section 3) ---------------------------------------------------------------
+
+void HubCore::OnWebhookRelay(Session& s, const protocol::Envelope& env) {
+  auto params = protocol::ParseWebhookRelayParams(env.params);
+  if (!params.ok()) {
+    SendError(s, env.id, protocol::kInvalidParams, std::string(ToStd(params.status().message())),
+              ParamData(params.status()));
+    return;
+  }
+  absl::StatusOr<std::string> stored = directory_->StoreWebhookDelivery(s.identity.deployment_id, *params);
+  if (!stored.ok()) {
+    log().Warn(kLogComponent, "deployment=", s.identity.deployment_id, ": webhook delivery ", params->delivery_id,
+               " not stored: ", stored.status().message());
+    // -32602 makes the connector dead-letter it; anything else is retried after a reconnect.
+    const bool invalid = absl::IsInvalidArgument(stored.status());
+    std::string data;
+    if (invalid) protocol::JsonWriter(data).BeginObject().Key("param").String("/webhookId").EndObject();
+    SendError(s, env.id, invalid ? protocol::kInvalidParams : protocol::kInternalError,
+              std::string(ToStd(stored.status().message())), std::move(data));
+    return;
+  }
+  protocol::WebhookRelayResult r;
+  r.delivery_id = params->delivery_id;
+  r.status = *std::move(stored);
+  s.Send(protocol::EncodeResult(env.id, protocol::ToJson(r)));
+}
+
+void HubCore::SendWebhooksConfig(Session& s) {
+  s.Send(protocol::EncodeNotification(protocol::kMethodWebhooksConfig,
+                                      protocol::ToJson(directory_->WebhooksConfigFor(s.identity.deployment_id))));
+}
+
+void HubCore::ReportRelay(Session& s, const std::optional<protocol::RelayInfo>& relay) {
+  const bool same = s.relay_reported.has_value() == relay.has_value() &&
+                    (!relay || (relay->url == s.relay_reported->url && relay->mode == s.relay_reported->mode));
+  if (same) return;
+  s.relay_reported = relay;
+  directory_->RecordRelay(s.identity.deployment_id, s.identity.connector_id.empty() ? "self" : s.identity.connector_id,
+                          relay.value_or(protocol::RelayInfo{}));
+}
+
+int HubCore::NotifyWebhooksChanged(std::string_view deployment_id) {
+  std::string message;
+  int sent = 0;
+  for (auto& [ptr, session] : sessions_) {
+    Session& s = *session;
+    // Unregistered sessions get the list right after their first tools.register.
+    if (s.identity.deployment_id != deployment_id || s.state == SessionState::kEnded || !s.registered) continue;
+    if (message.empty()) {
+      message = protocol::EncodeNotification(protocol::kMethodWebhooksConfig,
+                                             protocol::ToJson(directory_->WebhooksConfigFor(deployment_id)));
+    }
+    s.Send(message);
+    ++sent;
+  }
+  return sent;
 }
 
 }  // namespace edge::platform::rpc_internal

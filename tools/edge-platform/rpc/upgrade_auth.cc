@@ -44,7 +44,15 @@ AuthDecision Basic(const UpgradeHeaders& h, std::string_view value, std::string_
   }
   // Unknown deployment and wrong secret answer alike, so ids cannot be probed.
   auto org = directory->DeploymentOrg(creds->deployment_id);
-  if (!org.ok() || !directory->CheckDeploymentSecret(creds->deployment_id, creds->secret)) {
+  // A cloud connector's secret (docs/cloud-connectors.md section 2) is checked against that connector. (A random
+  // deployment secret may start with "ccs_" too: it is then checked as one.)
+  std::optional<std::string> cloud_connector;
+  if (absl::StartsWith(creds->secret, "ccs_")) {
+    cloud_connector = directory->CheckCloudConnectorSecret(creds->deployment_id, creds->secret);
+  }
+  const bool cloud = cloud_connector.has_value();
+  const bool valid = cloud || directory->CheckDeploymentSecret(creds->deployment_id, creds->secret);
+  if (!org.ok() || !valid) {
     return Fail(AuthFailure::kInvalidCredentials, "Basic",
                 "invalid credentials for deployment " + creds->deployment_id);
   }
@@ -53,7 +61,8 @@ AuthDecision Basic(const UpgradeHeaders& h, std::string_view value, std::string_
   d.scheme = "Basic";
   d.identity.org_id = *org;
   d.identity.deployment_id = creds->deployment_id;
-  d.identity.auth = "deployment-credentials";
+  d.identity.auth = cloud ? "cloud-connector" : "deployment-credentials";
+  if (cloud) d.identity.connector_id = *cloud_connector;
   return d;
 }
 

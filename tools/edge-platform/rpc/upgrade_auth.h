@@ -28,7 +28,8 @@ struct UpgradeHeaders {
 struct UpgradeIdentity {
   std::string org_id;
   std::string deployment_id;
-  std::string auth;              // "deployment-credentials" | "token:<subject>"
+  std::string auth;              // "deployment-credentials" | "token:<subject>" | "cloud-connector"
+  std::string connector_id;      // a cloud connector's id (its own slot); "" for the self-hosted slot
   int64_t token_expires_ms = 0;  // wall clock; 0 for Basic credentials
   std::string connector_version;
   std::string connector_type;

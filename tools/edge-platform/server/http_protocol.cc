@@ -41,6 +41,7 @@ class LwsExchange : public api::HttpExchange {
     lws_callback_on_writable(wsi_);
   }
   void OnAbandoned(absl::AnyInvocable<void()> f) override { on_abandoned_ = std::move(f); }
+  std::optional<std::string> Header(std::string_view name) const override;
 
   // The connection is closing: forget the wsi, then let a pending handler clean up.
   void Detach() {
@@ -207,6 +208,20 @@ std::string CustomHeader(lws* wsi, const char* name) {
   int got = lws_hdr_custom_copy(wsi, out.data(), n + 1, name, name_len);
   out.resize(got > 0 ? static_cast<size_t>(got) : 0);
   return out;
+}
+
+std::optional<std::string> LwsExchange::Header(std::string_view name) const {
+  if (wsi_ == nullptr || name.empty()) return std::nullopt;
+  const std::string key = absl::AsciiStrToLower(std::string(name)) + ":";
+  // lws parses well-known headers into tokens ("content-type:") and keeps the rest as custom headers.
+  for (int t = 0; t < static_cast<int>(WSI_TOKEN_COUNT); ++t) {
+    const unsigned char* token_name = lws_token_to_string(static_cast<lws_token_indexes>(t));
+    if (token_name == nullptr || key != reinterpret_cast<const char*>(token_name)) continue;
+    if (lws_hdr_total_length(wsi_, static_cast<lws_token_indexes>(t)) <= 0) return std::nullopt;
+    return server::Header(wsi_, static_cast<lws_token_indexes>(t));
+  }
+  if (lws_hdr_custom_length(wsi_, key.c_str(), static_cast<int>(key.size())) < 0) return std::nullopt;
+  return CustomHeader(wsi_, key.c_str());
 }
 
 std::string Method(lws* wsi) {

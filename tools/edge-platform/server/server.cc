@@ -6,18 +6,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "api/api.h"
 #include "bundles/archive_store.h"
+#include "cloud/setup.h"
 #include "edge/protocol/json_writer.h"
 #include "server/http_protocol.h"
 #include "server/listen.h"
 #include "store/data_dir.h"
 #include "store/hub_directory.h"
 #include "store/store.h"
+#include "webhooks/webhook_rules.h"
 
 namespace edge::platform::server {
 
@@ -53,6 +56,19 @@ void OnDrainTimer(lws_sorted_usec_list_t* sul) {
   lws_cancel_service(t->context);
 }
 
+// Services the context (sockets and timers) for `ms`, then returns.
+void ServiceFor(lws_context* context, int64_t ms) {
+  bool done = false;
+  DrainTimer timer{};
+  timer.context = context;
+  timer.done = &done;
+  lws_sul_schedule(context, 0, &timer.sul, OnDrainTimer, static_cast<lws_usec_t>(ms) * LWS_US_PER_MS);
+  while (!done) {
+    if (lws_service(context, 0) < 0) break;
+  }
+  lws_sul_cancel(&timer.sul);
+}
+
 int Fail(runtime::Logger& logger, const absl::Status& status) {
   logger.Error("serve", status.message());
   std::fprintf(stderr, "edge-platform: %s\n", std::string(status.message()).c_str());
@@ -77,6 +93,13 @@ int Serve(const ServeOptions& options) {
   absl::StatusOr<ListenAddress> rpc_addr = ParseListen(options.rpc_listen, "--rpc-listen");
   if (!rpc_addr.ok()) return Fail(logger, rpc_addr.status());
 
+  if (!options.public_url.empty()) {  // webhooks: cloud-public URLs are built on it
+    if (absl::StatusOr<std::string> host = webhooks::HttpUrlHost(options.public_url); !host.ok()) {
+      return Fail(logger, absl::InvalidArgumentError(absl::StrCat("--public-url: ", host.status().message())));
+    }
+  }
+  absl::StatusOr<cloud::CheckedOptions> cloud_options = cloud::CheckOptions(options.cloud);
+  if (!cloud_options.ok()) return Fail(logger, cloud_options.status());
   absl::StatusOr<store::DataDir> dir = store::EnsureDataDir(options.data_dir);
   if (!dir.ok()) return Fail(logger, dir.status());
   absl::StatusOr<protocol::SigningKey> signing_key = store::LoadOrCreateSigningKey(*dir);
@@ -90,7 +113,7 @@ int Serve(const ServeOptions& options) {
   bundles::ArchiveStore archives(dir->root);
   if (absl::Status s = archives.Prepare(); !s.ok()) return Fail(logger, s);
 
-  store::StoreHubDirectory directory(db->get(), &logger);
+  cloud::CloudHubDirectory directory(db->get(), &logger);  // the store's, plus cloud connectors
   HubOptions hub_options;
   hub_options.heartbeat_interval_ms = options.heartbeat_interval_ms;
   hub_options.heartbeat_timeout_ms = options.heartbeat_timeout_ms;
@@ -100,7 +123,12 @@ int Serve(const ServeOptions& options) {
   hub_options.enable_test_hooks = options.enable_test_hooks;
   hub_options.logger = &logger;
   auto hub = std::make_unique<Hub>(hub_options, &directory, &verifying_key);
-  api::ApiOptions api_options{options.enable_test_hooks, options.version, options.max_bundle_bytes};
+  api::ApiOptions api_options;
+  api_options.enable_test_hooks = options.enable_test_hooks;
+  api_options.platform_version = options.version;
+  api_options.max_bundle_bytes = options.max_bundle_bytes;
+  api_options.webhook_max_body_bytes = options.webhook_max_body_bytes;  // webhooks
+  api_options.webhook_rate_limit_per_minute = options.webhook_rate_limit_per_minute;
   auto api = std::make_unique<api::Api>(api_options, db->get(), hub.get(), &archives, &*signing_key, &verifying_key,
                                         &logger);
   HttpProtocol http(api.get());
@@ -149,8 +177,21 @@ int Serve(const ServeOptions& options) {
   hub->Attach(context);
 
   const std::string api_url = absl::StrCat("http://", api_addr->UrlHost(), ":", lws_get_vhost_listen_port(api_vhost));
+  api->set_public_url(options.public_url.empty() ? api_url : options.public_url);  // webhooks (cloud-public URLs)
   const std::string rpc_url =
       absl::StrCat(tls ? "wss://" : "ws://", rpc_addr->UrlHost(), ":", lws_get_vhost_listen_port(rpc_vhost));
+  // Cloud connectors: reconciled with their processes before the platform serves.
+  absl::StatusOr<std::unique_ptr<cloud::CloudRuntime>> cloud =
+      cloud::StartCloud(*cloud_options, dir->root, api_url, rpc_url, db->get(), hub.get(), &directory, &logger);
+  if (!cloud.ok()) {
+    lws_context_destroy(context);
+    return Fail(logger, cloud.status());
+  }
+  cloud::Manager* cloud_manager = *cloud ? (*cloud)->manager.get() : nullptr;
+  if (cloud_manager != nullptr) {
+    api->AttachCloud(cloud_manager, options.enable_test_hooks ? (*cloud)->faults.get() : nullptr);
+    cloud_manager->Attach(context);
+  }
   std::string platform_json;
   protocol::JsonWriter w(platform_json);
   w.BeginObject().Key("pid").Int(getpid()).Key("apiUrl").String(api_url).Key("rpcUrl").String(rpc_url).EndObject();
@@ -175,23 +216,27 @@ int Serve(const ServeOptions& options) {
   while (!g_stop.load()) {
     if (lws_service(context, 0) < 0) break;
   }
+  if (cloud_manager != nullptr) {
+    // --cloud-stop-on-exit: the cloud connectors drain their calls (served meanwhile) and exit first.
+    cloud_manager->BeginShutdown(options.cloud.stop_on_exit);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.cloud.stop_timeout_ms);
+    if (options.cloud.stop_on_exit) logger.Info("serve", "stopping: waiting for the cloud connectors to exit");
+    while (options.cloud.stop_on_exit && cloud_manager->ProcessesRunning() &&
+           std::chrono::steady_clock::now() < deadline) {
+      ServiceFor(context, 100);
+    }
+  }
   logger.Info("serve", "stopping: closing connections");
   hub->Shutdown();
   // Let the close frames and the answers of failed calls go out, briefly.
-  bool drained = false;
-  DrainTimer timer{};
-  timer.context = context;
-  timer.done = &drained;
-  lws_sul_schedule(context, 0, &timer.sul, OnDrainTimer, 300 * 1000);
-  while (!drained) {
-    if (lws_service(context, 0) < 0) break;
-  }
-  lws_sul_cancel(&timer.sul);
+  ServiceFor(context, 300);
   g_context.store(nullptr);
   // The context first (its callbacks use the hub and the API), then the hub (its pending callbacks use the API).
   lws_context_destroy(context);
   hub.reset();
   api.reset();
+  directory.set_manager(nullptr);
+  cloud->reset();  // after the hub: its last events reach the manager
   unlink(dir->PlatformJsonPath().c_str());
   logger.Info("serve", "stopped");
   g_lws_logger = nullptr;

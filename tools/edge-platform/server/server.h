@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cloud/options.h"
 #include "edge/runtime/log.h"
 #include "rpc/hub.h"
 
@@ -24,6 +25,11 @@ struct ServeOptions {
   int64_t call_slack_ms = 5000;
   bool enable_test_hooks = false;
   uint64_t max_bundle_bytes = 50ull * 1024 * 1024;  // bundle uploads above this are refused (413)
+  // Webhooks: the base of cloud-public URLs ("": http://<API listen address>), and their body limit.
+  std::string public_url;
+  int64_t webhook_max_body_bytes = 1024 * 1024;
+  int64_t webhook_rate_limit_per_minute = 600;  // per cloud-public webhook
+  cloud::CloudOptions cloud;  // the --cloud-* flags (docs/cloud-connectors.md section 5)
   runtime::LogLevel log_level = runtime::LogLevel::kInfo;
   std::string version;
 };

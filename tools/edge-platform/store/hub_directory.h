@@ -21,6 +21,12 @@ class StoreHubDirectory : public HubDirectory {
   void RecordTools(std::string_view deployment_id, uint64_t generation,
                    const std::vector<protocol::RegisteredTool>& tools) override;
   void RecordDisconnected(std::string_view deployment_id, int64_t at_ms, std::string_view reason) override;
+  // Webhooks (webhook_store.cc's tables): only the self-hosted connector's relay is recorded.
+  void RecordRelay(std::string_view deployment_id, std::string_view connector_id,
+                   const protocol::RelayInfo& relay) override;
+  absl::StatusOr<std::string> StoreWebhookDelivery(std::string_view deployment_id,
+                                                   const protocol::WebhookRelayParams& params) override;
+  protocol::WebhooksConfigParams WebhooksConfigFor(std::string_view deployment_id) override;
 
  private:
   void Check(const absl::Status& status, std::string_view what, std::string_view deployment_id);

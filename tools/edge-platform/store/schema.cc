@@ -9,7 +9,7 @@
 namespace edge::platform::store {
 namespace {
 
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE orgs (
@@ -91,6 +91,76 @@ CREATE TABLE deployment_bundles (
   bundle_id TEXT NOT NULL REFERENCES bundles(id),
   version INTEGER,
   assigned_at_ms INTEGER NOT NULL
+);
+)sql",
+    // 3: cloud connectors (docs/cloud-connectors.md): at most one per deployment; pid and its start time let a
+    // restarted platform adopt the process. A deployment cannot be deleted while it has one.
+    R"sql(
+CREATE TABLE cloud_connectors (
+  id TEXT PRIMARY KEY,
+  deployment_id TEXT NOT NULL UNIQUE REFERENCES deployments(id),
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  state TEXT NOT NULL CHECK (state IN ('Provisioning', 'Stopped', 'Starting', 'Running', 'Stopping')),
+  state_since_ms INTEGER NOT NULL,
+  failed INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  secret_hash TEXT NOT NULL DEFAULT '',
+  pid INTEGER,
+  pid_start_time INTEGER NOT NULL DEFAULT 0,
+  restarts INTEGER NOT NULL DEFAULT 0,
+  restart_at_ms INTEGER,
+  last_heartbeat_at_ms INTEGER,
+  created_at_ms INTEGER NOT NULL
+);
+)sql",
+    // 4: webhooks (docs/webhook-relay.md). Tokens are stored as their SHA-256 only. Deliveries outlive their
+    // webhook (no foreign key) and are stored once per (deployment, deliveryId): the idempotency key of
+    // webhook.relay. deployment_relays holds the relay address each deployment's connector last reported.
+    R"sql(
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id),
+  integration_id TEXT NOT NULL,
+  deployment_id TEXT NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  name TEXT NOT NULL DEFAULT '',
+  mode TEXT NOT NULL CHECK (mode IN ('edge-relay', 'cloud-public')),
+  token_sha256 TEXT NOT NULL,
+  url_prefix TEXT NOT NULL,
+  relay_mode TEXT NOT NULL DEFAULT '',
+  provider_base_url TEXT NOT NULL DEFAULT '',
+  hmac_secret TEXT,
+  hmac_header TEXT NOT NULL DEFAULT '',
+  hmac_prefix TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX webhooks_by_integration ON webhooks(org_id, integration_id);
+CREATE INDEX webhooks_by_deployment ON webhooks(deployment_id, mode);
+CREATE TABLE webhook_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id TEXT NOT NULL,
+  deployment_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  integration_id TEXT NOT NULL,
+  via TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  stored_at_ms INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  query TEXT NOT NULL,
+  headers_json TEXT NOT NULL,
+  body_base64 TEXT NOT NULL,
+  body_bytes INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  UNIQUE (deployment_id, delivery_id)
+);
+CREATE INDEX webhook_deliveries_by_integration ON webhook_deliveries(org_id, integration_id, seq);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id);
+CREATE TABLE deployment_relays (
+  deployment_id TEXT PRIMARY KEY REFERENCES deployments(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
 );
 )sql",
 };

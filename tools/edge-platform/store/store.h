@@ -1,7 +1,8 @@
 // store/store.h: edge-platform's persistent state in `<data-dir>/platform.db` (SQLite, WAL): orgs, deployments
 // with their hashed secrets and last known connection state, the tools each deployment registered, a
 // bounded call log, and bundles: their versions, the org default and each deployment's assignment (the
-// archives themselves are files, see bundles/archive_store.h). The schema is versioned with PRAGMA
+// archives themselves are files, see bundles/archive_store.h), and webhooks with their deliveries and each
+// deployment's last reported relay address (webhook_store.cc). The schema is versioned with PRAGMA
 // user_version and upgraded by Open().
 //
 // One Store per process; not thread-safe (the server uses it on its lws service thread only). The admin
@@ -112,6 +113,82 @@ struct BundleTarget {
   bool pinned = false;
 };
 
+// ---- Webhooks (docs/webhook-relay.md; store/webhook_store.cc) -------------------------------------------------
+
+// A provisioned webhook. The URL token itself is never stored, only its SHA-256.
+struct Webhook {
+  std::string id;  // wh_<random>
+  std::string org_id;
+  std::string integration_id;
+  std::string deployment_id;
+  std::string name;
+  std::string mode;  // edge-relay | cloud-public
+  std::string token_sha256;
+  std::string url_prefix;         // the URL without its token
+  std::string relay_mode;         // lan | loopback for edge-relay (as reported at creation), "" otherwise
+  std::string provider_base_url;  // "" when not given
+  bool has_hmac = false;
+  std::string hmac_header;
+  std::string hmac_prefix;
+  std::string hmac_secret;
+  int64_t created_at_ms = 0;
+  int64_t delivery_count = 0;       // filled by the reads
+  int64_t last_delivery_at_ms = 0;  // 0: none yet
+};
+
+// One stored delivery; (deployment_id, delivery_id) is unique.
+struct WebhookDelivery {
+  std::string delivery_id;
+  std::string webhook_id;
+  std::string integration_id;
+  std::string deployment_id;
+  std::string org_id;
+  std::string via;  // edge-relay | cloud-public
+  int64_t received_at_ms = 0;
+  int64_t stored_at_ms = 0;
+  std::string method;
+  std::string path;  // the token shown as {token}
+  std::string query;
+  std::string headers_json;  // [[name, value], ...] as relayed
+  std::string body;          // raw bytes
+  std::string signature;  // verified | none | absent
+};
+
+// The relay address a deployment's self-hosted connector last reported (connector.hello / heartbeats).
+struct RelayRecord {
+  std::string url;
+  std::string mode;  // lan | loopback
+  int64_t at_ms = 0;
+};
+
+// ---- end of Webhooks ----------------------------------------------------------------------------------------
+
+// ---- Cloud connectors (docs/cloud-connectors.md; store/cloud_store.cc) ----------------------------------------
+
+// A platform-hosted connector instance of a deployment (at most one per deployment), as last recorded. The
+// cloud manager (cloud/manager.h) owns the state; this is its persistence.
+struct CloudConnector {
+  std::string id;  // cc_<random>
+  std::string deployment_id;
+  std::string org_id;
+  std::string state;  // Provisioning | Stopped | Starting | Running | Stopping
+  int64_t state_since_ms = 0;
+  bool failed = false;  // the current operation's driver step failed outright
+  std::string last_error;
+  std::string secret_hash;  // HashSecret of its "ccs_…" secret; "" until the provision step ran
+  std::optional<int64_t> pid;       // the process the platform runs for it, when one is known
+  int64_t pid_start_time = 0;       // that process's start time (/proc/<pid>/stat), against pid reuse
+  int64_t restarts = 0;
+  std::optional<int64_t> restart_at_ms;         // a restart is scheduled for then
+  std::optional<int64_t> last_heartbeat_at_ms;  // the last message of its session
+  int64_t created_at_ms = 0;
+};
+
+// The connector id a cloud connector secret names ("ccs_<connectorId>_<43 base64url chars>"), or nullopt.
+std::optional<std::string> CloudConnectorIdOfSecret(std::string_view secret);
+
+// ---- end of Cloud connectors --------------------------------------------------------------------------------
+
 class Store {
  public:
   // Opens or creates the database and migrates it to the current schema.
@@ -171,6 +248,40 @@ class Store {
   absl::Status DeleteDeploymentBundle(std::string_view deployment_id);  // OK when there is none
   // The resolved target (none when neither an assignment nor an org default exists).
   absl::StatusOr<std::optional<BundleTarget>> ResolveBundleTarget(const Deployment& deployment);
+
+  // ---- Webhooks (webhook_store.cc) ----
+  // Errors: NotFound naming the webhook, AlreadyExists for a taken id.
+  absl::Status CreateWebhook(const Webhook& webhook);
+  absl::StatusOr<Webhook> GetWebhook(std::string_view id);
+  absl::StatusOr<std::vector<Webhook>> ListWebhooks(std::string_view org_id, std::string_view integration_id);
+  // The deployment's webhooks of one mode, oldest first.
+  absl::StatusOr<std::vector<Webhook>> ListDeploymentWebhooks(std::string_view deployment_id, std::string_view mode);
+  absl::Status DeleteWebhook(std::string_view id);  // its deliveries stay listed
+  // False when (deployment_id, delivery_id) is already stored: the delivery is a resend.
+  absl::StatusOr<bool> AddWebhookDelivery(const WebhookDelivery& delivery);
+  absl::StatusOr<bool> HasWebhookDelivery(std::string_view deployment_id, std::string_view delivery_id);
+  // Newest first.
+  absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(std::string_view org_id,
+                                                                     std::string_view integration_id, int64_t limit);
+  // An empty `relay.url` forgets the relay (the connector runs without one).
+  absl::Status RecordRelay(std::string_view deployment_id, const RelayRecord& relay);
+  absl::StatusOr<std::optional<RelayRecord>> GetRelay(std::string_view deployment_id);
+  // ---- end of Webhooks ----
+
+  // ---- Cloud connectors (cloud_store.cc) ----
+  // AlreadyExists when the deployment has one already.
+  absl::Status CreateCloudConnector(const CloudConnector& connector);
+  absl::StatusOr<std::optional<CloudConnector>> FindCloudConnector(std::string_view deployment_id);
+  absl::StatusOr<std::vector<CloudConnector>> ListCloudConnectors();  // every org's, by creation
+  // Writes every field but the id, deployment, org and creation time. NotFound when it was deleted.
+  absl::Status UpdateCloudConnector(const CloudConnector& connector);
+  absl::Status RecordCloudHeartbeat(std::string_view connector_id, int64_t at_ms);
+  absl::Status DeleteCloudConnector(std::string_view connector_id);
+  // The cloud connector of the deployment that `secret` authenticates (constant-time compare against its
+  // stored hash; an unknown connector costs the same hashing), or nullopt.
+  absl::StatusOr<std::optional<std::string>> VerifyCloudConnectorSecret(std::string_view deployment_id,
+                                                                        std::string_view secret);
+  // ---- end of Cloud connectors ----
 
  private:
   explicit Store(std::unique_ptr<Database> db);
