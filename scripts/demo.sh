@@ -104,7 +104,7 @@ echo "=== 4. start the connector in an empty installation directory: it installs
 INSTALL="$WORK/connector"
 mkdir -p "$INSTALL"
 cat >"$INSTALL/config.json" <<JSON
-{"toolRpcUrl": "${RPC_URL}", "platformApiUrl": "${API_URL}", "healthHost": "127.0.0.1", "healthPort": 0}
+{"toolRpcUrl": "${RPC_URL}", "platformApiUrl": "${API_URL}", "healthHost": "127.0.0.1", "healthPort": 0, "webhookRelayPort": 0}
 JSON
 echo "config.json: $(cat "$INSTALL/config.json")"
 show env DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET='…' "$CLI" run --install-dir "$INSTALL"

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   edge::cli::AddPackageCommand(app, &run);
   edge::cli::AddUploadCommand(app, &run);
   edge::cli::AddBundleCommand(app, &run);
+  edge::cli::AddCloudCommand(app, &run);
 
   try {
     app.parse(argc, argv);

@@ -37,6 +37,7 @@ void AddCallCommand(CLI::App& root, CommandRun* run);    // call: a tool through
 void AddPackageCommand(CLI::App& root, CommandRun* run); // package: build a bundle (package_command.cc)
 void AddUploadCommand(CLI::App& root, CommandRun* run);  // upload: publish a bundle (upload_command.cc)
 void AddBundleCommand(CLI::App& root, CommandRun* run);  // bundle list|set-default|assign|checkout|rename
+void AddCloudCommand(CLI::App& root, CommandRun* run);   // cloud provision|start|stop|status|delete|force-complete
 
 }  // namespace edge::cli
 
