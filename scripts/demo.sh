@@ -11,8 +11,12 @@
 #      invalid arguments, progress, a timeout;
 #   7. publishes version 2 of the bundle: the connector is told at once, swaps it in without a restart, and
 #      the next call sees it;
-#   8. prints the connector's /statusz summary (`edge-connector status`);
-#   9. stops both cleanly (SIGTERM: the connector drains and exits 0).
+#   8. webhooks: provisions an edge-relay webhook, posts a provider-style delivery to the connector's local relay
+#      and reads it back from the platform (docs/webhook-relay.md);
+#   9. a cloud connector: the platform itself hosts a connector for a second deployment (provision, start, a
+#      call, status, stop, delete; docs/cloud-connectors.md);
+#  10. prints the connector's /statusz summary (`edge-connector status`);
+#  11. stops both cleanly (SIGTERM: the connector drains and exits 0).
 # Exits non-zero when a step fails. The plugin SDK walkthrough without a platform is scripts/sdk-demo.sh.
 #
 # Environment: PRESET (default "default"), BUILD_DIR (default build/<PRESET>), JOBS (default 2).
@@ -54,7 +58,8 @@ echo
 echo "=== 1. start the platform"
 DATA="$WORK/platform-data"
 show "$PLATFORM" serve --data-dir "$DATA" --api-listen 127.0.0.1:0 --rpc-listen 127.0.0.1:0
-"$PLATFORM" serve --data-dir "$DATA" --api-listen 127.0.0.1:0 --rpc-listen 127.0.0.1:0 >"$WORK/platform.log" 2>&1 &
+"$PLATFORM" serve --data-dir "$DATA" --api-listen 127.0.0.1:0 --rpc-listen 127.0.0.1:0 --cloud-stop-on-exit \
+  >"$WORK/platform.log" 2>&1 &
 PLATFORM_PID=$!
 line=$(wait_for_line "$WORK/platform.log" 'edge-platform listening' 20)
 echo "$line"
@@ -107,8 +112,10 @@ cat >"$INSTALL/config.json" <<JSON
 {"toolRpcUrl": "${RPC_URL}", "platformApiUrl": "${API_URL}", "healthHost": "127.0.0.1", "healthPort": 0, "webhookRelayPort": 0}
 JSON
 echo "config.json: $(cat "$INSTALL/config.json")"
-show env DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET='…' "$CLI" run --install-dir "$INSTALL"
-DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET="$DEPLOYMENT_SECRET" \
+# The webhook relay listens on loopback only: this demo's "provider" (curl) runs on the same machine.
+show env DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET='…' NARA_LOCAL_HOSTING_WEBHOOK_RELAY_EXPOSE_LAN=0 \
+  "$CLI" run --install-dir "$INSTALL"
+DEPLOYMENT_ID="$DEPLOYMENT_ID" DEPLOYMENT_SECRET="$DEPLOYMENT_SECRET" NARA_LOCAL_HOSTING_WEBHOOK_RELAY_EXPOSE_LAN=0 \
   "$CLI" run --install-dir "$INSTALL" >"$WORK/connector.log" 2>&1 &
 CONNECTOR_PID=$!
 line=$(wait_for_line "$WORK/connector.log" 'health server on http://' 20)
@@ -148,11 +155,72 @@ call http.request --args "{\"method\":\"GET\",\"url\":\"http://127.0.0.1:${HTTP_
 run "$CLI" bundle list --api "$API_URL"
 
 echo
-echo "=== 7. the connector's status"
+echo "=== 7. webhooks through the connector's local relay"
+api() {  # api METHOD PATH [JSON]: the platform's REST API with the admin token
+  curl -sS -X "$1" -H "Authorization: Bearer $EDGE_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    ${3:+--data "$3"} "${API_URL%/}$2"
+}
+wait_for_line "$WORK/connector.log" 'Webhook relay listening on' 10
+echo "A provider on another machine could never reach a loopback relay, so the platform refuses it:"
+show api POST /api/v1/integrations/github-main/webhooks "{\"deploymentId\":\"$DEPLOYMENT_ID\",\"mode\":\"edge-relay\",\"providerBaseUrl\":\"https://ghe.corp.example\"}"
+api POST /api/v1/integrations/github-main/webhooks \
+  "{\"deploymentId\":\"$DEPLOYMENT_ID\",\"mode\":\"edge-relay\",\"providerBaseUrl\":\"https://ghe.corp.example\"}"
+echo
+echo "A provider on this machine, with an HMAC secret:"
+HOOK_JSON=$(api POST /api/v1/integrations/github-main/webhooks \
+  "{\"deploymentId\":\"$DEPLOYMENT_ID\",\"mode\":\"edge-relay\",\"providerBaseUrl\":\"http://127.0.0.1:9000\",\"hmac\":{\"secret\":\"demo-secret\"}}")
+echo "$HOOK_JSON"
+HOOK_URL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])' <<<"$HOOK_JSON")
+BODY='{"ref":"refs/heads/main","commits":1}'
+SIG="sha256=$(python3 -c 'import hashlib,hmac,sys; print(hmac.new(b"demo-secret", sys.argv[1].encode(), hashlib.sha256).hexdigest())' "$BODY")"
+# The relay gets the list of webhooks over the link right after the webhook is created; retry briefly.
+for _ in $(seq 100); do
+  code=$(curl -s -o "$WORK/hook.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -H 'X-GitHub-Event: push' -H "X-Hub-Signature-256: $SIG" --data "$BODY" "$HOOK_URL")
+  [[ $code == 202 ]] && break
+  sleep 0.05
+done
+show curl -X POST -H 'X-GitHub-Event: push' -H 'X-Hub-Signature-256: sha256=…' --data "$BODY" "${HOOK_URL%/*}/<token>"
+echo "HTTP $code $(cat "$WORK/hook.out")"
+[[ $code == 202 ]] || { echo "demo.sh: the relay did not accept the delivery" >&2; exit 1; }
+echo "A wrong token is refused:"
+curl -s -w ' (HTTP %{http_code})\n' -X POST --data '{}' "${HOOK_URL%/*}/wrong-token"
+for _ in $(seq 100); do
+  DELIVERIES=$(api GET /api/v1/integrations/github-main/deliveries)
+  grep -q '"deliveryId"' <<<"$DELIVERIES" && break
+  sleep 0.05
+done
+echo "The platform stored it (relayed over the connector's link):"
+python3 - "$DELIVERIES" <<'PY'
+import base64, json, sys
+for d in json.loads(sys.argv[1])["deliveries"]:
+    print(f"  {d['deliveryId']} via {d['via']}: {d['method']} {d['path']} signature={d['signature']}")
+    print(f"    headers {d['headers']}")
+    print(f"    body    {base64.b64decode(d['bodyBase64']).decode()}")
+PY
+grep -q '"signature":"verified"' <<<"$DELIVERIES" || { echo "demo.sh: the delivery did not arrive verified" >&2; exit 1; }
+
+echo
+echo "=== 8. a cloud connector: the platform hosts a connector for a second deployment"
+CLOUD_DEP=$("$PLATFORM" admin --data-dir "$DATA" create-deployment --org "$ORG" --name demo-cloud --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+echo "deployment ${CLOUD_DEP}: nothing installed anywhere for it"
+run "$CLI" bundle assign "$BUNDLE_ID" --deployment "$CLOUD_DEP" --api "$API_URL"
+run "$CLI" cloud provision --deployment "$CLOUD_DEP" --api "$API_URL" --wait
+run "$CLI" cloud start --deployment "$CLOUD_DEP" --api "$API_URL" --wait
+call echo --deployment "$CLOUD_DEP" --args '{"text":"hello from a platform-hosted connector"}'
+run "$CLI" cloud status --deployment "$CLOUD_DEP" --api "$API_URL"
+expect_exit 1 "delete is refused while it runs: the message names the state and what is allowed" \
+  "$CLI" cloud delete --deployment "$CLOUD_DEP" --api "$API_URL"
+run "$CLI" cloud stop --deployment "$CLOUD_DEP" --api "$API_URL" --wait
+run "$CLI" cloud delete --deployment "$CLOUD_DEP" --api "$API_URL"
+
+echo
+echo "=== 9. the connector's status"
 run "$CLI" status --url "$HEALTH_URL"
 
 echo
-echo "=== 8. stop cleanly"
+echo "=== 10. stop cleanly"
 show kill -TERM "$CONNECTOR_PID"
 kill -TERM "$CONNECTOR_PID"
 rc=0
@@ -164,4 +232,4 @@ kill -TERM "$PLATFORM_PID"
 wait "$PLATFORM_PID" || true
 PLATFORM_PID=""
 echo
-echo "demo.sh: done: platform + connector + example tools, end to end (connector exit code 0)"
+echo "demo.sh: done: platform + connector + example tools + webhook relay + a cloud connector, end to end (connector exit code 0)"

@@ -282,6 +282,21 @@ TEST_F(CloudPlatformTest, LifecycleWithAToolCallAndEveryRefusal) {
   EXPECT_EQ(At(d, "/cloudConnector/id"), connector_id_);
   EXPECT_EQ(At(d, "/cloudConnector/state"), "Running");
   EXPECT_EQ(At(d, "/cloudConnector/stuck"), "false");
+  // The org's tool list and live connections include what only the cloud connector serves.
+  rapidjson::Document tools = Parse(Api("GET", "/api/v1/tools").body);
+  bool ping_listed = false;
+  for (const rapidjson::Value& t : tools["tools"].GetArray()) {
+    if (std::string(t["name"].GetString()) != "edge.ping") continue;
+    ping_listed = true;
+    EXPECT_TRUE(t["connected"].GetBool());
+    ASSERT_EQ(t["deployments"].Size(), 1u);
+    EXPECT_EQ(std::string(t["deployments"][0]["id"].GetString()), deployment_);
+  }
+  EXPECT_TRUE(ping_listed);
+  rapidjson::Document connections = Parse(Api("GET", "/api/v1/connectors").body);
+  ASSERT_EQ(connections["connectors"].Size(), 1u);
+  EXPECT_EQ(At(connections, "/connectors/0/kind"), "cloud");
+  EXPECT_EQ(At(connections, "/connectors/0/connectorId"), connector_id_);
 
   HttpResponse stopping = Api("POST", CloudPath("/stop"));
   ASSERT_EQ(stopping.status, 202) << stopping.body;

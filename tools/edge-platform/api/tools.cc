@@ -27,9 +27,12 @@ void Api::ListTools(const Exchange& ex, const Caller& caller) {
     bool any_connected = false;
     std::vector<std::pair<const store::ToolRecord*, bool>> serving;
     for (size_t k = i; k < end; ++k) {
-      std::optional<ConnectionInfo> live = hub_->Connection((*records)[k].deployment_id);
-      bool connected = live && std::find(live->tools.begin(), live->tools.end(), (*records)[k].name) !=
-                                   live->tools.end();
+      // Any of the deployment's connections (self-hosted or cloud) serving the tool counts.
+      bool connected = false;
+      for (const ConnectionInfo& live : hub_->ConnectionsOf((*records)[k].deployment_id)) {
+        connected = connected ||
+                    std::find(live.tools.begin(), live.tools.end(), (*records)[k].name) != live.tools.end();
+      }
       if (connected && !any_connected) descriptor = &(*records)[k];
       any_connected = any_connected || connected;
       serving.emplace_back(&(*records)[k], connected);

@@ -6,6 +6,8 @@ namespace edge::platform::api {
 void WriteConnection(protocol::JsonWriter& w, const ConnectionInfo& c) {
   w.BeginObject();
   w.Key("deploymentId").String(c.deployment_id).Key("orgId").String(c.org_id);
+  w.Key("kind").String(c.connector_id.empty() ? "self-hosted" : "cloud");
+  w.Key("connectorId").String(c.connector_id.empty() ? "self" : c.connector_id);
   w.Key("sessionId").String(c.session_id).Key("state").String(c.state);
   w.Key("version").String(c.connector_version).Key("connectorType").String(c.connector_type);
   w.Key("instanceId").String(c.instance_id).Key("hostname").String(c.hostname).Key("auth").String(c.auth);

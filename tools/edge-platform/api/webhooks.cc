@@ -247,7 +247,7 @@ void Api::ListDeliveries(const Exchange& ex, const Caller& caller, const std::st
     w.Key("method").String(d.method).Key("path").String(d.path).Key("query").String(d.query);
     w.Key("headers").Raw(d.headers_json);  // written by this platform as a JSON array
     w.Key("bodyBase64").String(protocol::Base64Encode(d.body));
-    w.Key("bodyBytes").Int(static_cast<int64_t>(d.body.size()));
+    w.Key("bodyBytes").Int(d.body_bytes).Key("bodyPruned").Bool(d.body_pruned);
     w.Key("signature").String(d.signature).EndObject();
   }
   w.EndArray().EndObject();

@@ -155,9 +155,10 @@ void HubCore::OnRegister(Session& s, const protocol::Envelope& env) {
   }
   if (s.state == SessionState::kHello) s.state = SessionState::kServing;
   s.registered_bundle = params->bundle;
-  if (s.identity.connector_id.empty()) {
-    directory_->RecordTools(s.identity.deployment_id, s.generation, params->tools);
-  } else {
+  // Every slot records its tools, so a deployment served only by its cloud connector still lists them (a
+  // deployment's connectors normally run the same bundle; the latest registration wins).
+  directory_->RecordTools(s.identity.deployment_id, s.generation, params->tools);
+  if (!s.identity.connector_id.empty()) {
     ReportCloudEvent(s, CloudSessionEvent::Kind::kRegistered, {}, params->bundle);  // may make it Running
   }
   protocol::RegisterResult r;

@@ -150,9 +150,14 @@ struct WebhookDelivery {
   std::string path;  // the token shown as {token}
   std::string query;
   std::string headers_json;  // [[name, value], ...] as relayed
-  std::string body;          // raw bytes
+  std::string body;          // raw bytes; empty once pruned
+  int64_t body_bytes = 0;    // the body's size as received (kept after pruning)
+  bool body_pruned = false;  // outside the newest kWebhookBodiesKept: headers and body dropped, the id kept
   std::string signature;  // verified | none | absent
 };
+// Deliveries keep their headers and body for the newest this many (platform-wide). Older rows keep only their
+// metadata, which still makes a late resend of their deliveryId a duplicate (exactly-once as seen here).
+inline constexpr int64_t kWebhookBodiesKept = 10000;
 
 // The relay address a deployment's self-hosted connector last reported (connector.hello / heartbeats).
 struct RelayRecord {
@@ -258,7 +263,9 @@ class Store {
   absl::StatusOr<std::vector<Webhook>> ListDeploymentWebhooks(std::string_view deployment_id, std::string_view mode);
   absl::Status DeleteWebhook(std::string_view id);  // its deliveries stay listed
   // False when (deployment_id, delivery_id) is already stored: the delivery is a resend.
-  absl::StatusOr<bool> AddWebhookDelivery(const WebhookDelivery& delivery);
+  // True when stored, false for a duplicate. Prunes bodies that fall out of the newest `bodies_kept` window.
+  absl::StatusOr<bool> AddWebhookDelivery(const WebhookDelivery& delivery,
+                                          int64_t bodies_kept = kWebhookBodiesKept);
   absl::StatusOr<bool> HasWebhookDelivery(std::string_view deployment_id, std::string_view delivery_id);
   // Newest first.
   absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(std::string_view org_id,

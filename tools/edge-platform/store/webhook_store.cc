@@ -113,7 +113,7 @@ absl::Status Store::DeleteWebhook(std::string_view id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> Store::AddWebhookDelivery(const WebhookDelivery& d) {
+absl::StatusOr<bool> Store::AddWebhookDelivery(const WebhookDelivery& d, int64_t bodies_kept) {
   // The UNIQUE (deployment_id, delivery_id) constraint decides: a resend inserts nothing.
   absl::StatusOr<Statement> stmt = db_->Prepare(
       "INSERT OR IGNORE INTO webhook_deliveries(delivery_id, deployment_id, webhook_id, org_id, integration_id, via, "
@@ -127,7 +127,14 @@ absl::StatusOr<bool> Store::AddWebhookDelivery(const WebhookDelivery& d) {
   stmt->Bind(13, protocol::Base64Encode(d.body)).Bind(14, static_cast<int64_t>(d.body.size()));
   stmt->Bind(15, d.signature);
   if (absl::Status s = stmt->Run(); !s.ok()) return s;
-  return db_->Changes() > 0;
+  if (db_->Changes() == 0) return false;
+  // Bounded storage: bodies (up to webhookMaxBodyBytes each) go once they fall out of the kept window.
+  absl::StatusOr<Statement> prune = db_->Prepare(
+      "UPDATE webhook_deliveries SET body_base64 = '', headers_json = '[]' "
+      "WHERE seq <= (SELECT MAX(seq) FROM webhook_deliveries) - ? AND body_base64 != ''");
+  if (!prune.ok()) return prune.status();
+  if (absl::Status s = prune->Bind(1, bodies_kept).Run(); !s.ok()) return s;
+  return true;
 }
 
 absl::StatusOr<bool> Store::HasWebhookDelivery(std::string_view deployment_id, std::string_view delivery_id) {
@@ -143,7 +150,7 @@ absl::StatusOr<std::vector<WebhookDelivery>> Store::ListWebhookDeliveries(std::s
                                                                           int64_t limit) {
   absl::StatusOr<Statement> stmt = db_->Prepare(
       "SELECT delivery_id, webhook_id, integration_id, deployment_id, org_id, via, received_at_ms, stored_at_ms, "
-      "method, path, query, headers_json, body_base64, signature FROM webhook_deliveries "
+      "method, path, query, headers_json, body_base64, signature, body_bytes FROM webhook_deliveries "
       "WHERE org_id = ? AND integration_id = ? ORDER BY seq DESC LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, org_id).Bind(2, integration_id).Bind(3, limit);
@@ -170,6 +177,8 @@ absl::StatusOr<std::vector<WebhookDelivery>> Store::ListWebhookDeliveries(std::s
                                               " is not valid base64; the database was edited or damaged"));
     }
     d.signature = stmt->Text(13);
+    d.body_bytes = stmt->Int(14);
+    d.body_pruned = d.body.empty() && d.body_bytes > 0;
     out.push_back(std::move(d));
   }
 }
