@@ -95,6 +95,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   serve_cmd->add_flag("--cloud-stop-on-exit", cloud.stop_on_exit,
                       "Stop running cloud connectors (they drain first) when the platform stops gracefully");
+  serve_cmd->add_option("--console-session-ttl", serve.console_session_ttl,
+                        "How long an admin console session lasts from sign-in (docs/console.md)")
+      ->capture_default_str();
+  serve_cmd->add_option("--device-code-ttl", serve.device_code_ttl,
+                        "How long a browser sign-in code (edge-connector auth --browser) waits for approval")
+      ->capture_default_str();
+  serve_cmd->add_option("--device-token-ttl", serve.device_token_ttl,
+                        "Lifetime of the connector token a browser sign-in issues")
+      ->capture_default_str();
   serve_cmd->add_flag("--enable-test-hooks", serve.enable_test_hooks, "Enable /api/v1/test/* (tests only)");
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
   serve_cmd->callback([&] {
@@ -148,6 +157,18 @@ int main(int argc, char** argv) {
   c->add_option("--org", list_args.org, "Org id")->required();
   c->add_flag("--json", list_args.json, "Print JSON {deployments:[...]}");
   c->callback([&] { run = [&] { return Print(admin::ListDeployments(data_dir, list_args)); }; });
+
+  // Console (docs/console.md section 1).
+  admin::ConsoleLinkArgs link_args;
+  c = admin_cmd->add_subcommand("console-link", "Print a one-time sign-in link for the admin console.");
+  c->add_option("--org", link_args.org, "Org id")->required();
+  c->add_option("--ttl", link_args.ttl, "How long the link works: 10m, 1h, ... (at most 24h)")->capture_default_str();
+  c->add_option("--subject", link_args.subject, "Who signs in (the session acts as console:<subject>)")
+      ->capture_default_str();
+  c->add_option("--url", link_args.url,
+                "Base URL of the link (default: the running platform's --public-url or API URL)");
+  c->add_flag("--json", link_args.json, "Print JSON {url,orgId,subject,expiresAtMs}");
+  c->callback([&] { run = [&] { return Print(admin::ConsoleLink(data_dir, link_args)); }; });
 
   try {
     app.parse(argc, argv);

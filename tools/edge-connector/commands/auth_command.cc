@@ -1,5 +1,6 @@
 // `edge-connector auth --token <jwt|file>`: validates a token locally and stores it as the connector's
-// auth-token.json (mode 0600), where `run` reads it before every connection attempt.
+// auth-token.json (mode 0600), where `run` reads it before every connection attempt. `auth --browser` gets the
+// token through the platform's console instead (commands/auth_browser.cc).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "commands/auth_browser.h"
 #include "commands/commands.h"
 #include "edge/protocol/auth.h"
 #include "edge/runtime/auth.h"
@@ -21,6 +23,8 @@ namespace {
 struct AuthOptions {
   std::string token;
   std::string install_dir;
+  bool browser = false;
+  AuthBrowserOptions browser_options;
 };
 
 void PrintError(std::string_view message) {
@@ -82,15 +86,37 @@ int Run(const AuthOptions& o) {
 void AddAuthCommand(CLI::App& root, CommandRun* run) {
   auto options = std::make_shared<AuthOptions>();
   CLI::App* cmd = root.add_subcommand("auth", "Save the token the connector authenticates with (auth-token.json).");
-  cmd->add_option("--token", options->token,
-                  "A JWT from the platform, or the path of a JSON file {\"token\": \"...\"}")
-      ->required();
+  CLI::Option* token = cmd->add_option("--token", options->token,
+                                       "A JWT from the platform, or the path of a JSON file {\"token\": \"...\"}");
+  CLI::Option* browser = cmd->add_flag("--browser", options->browser,
+                                       "Sign in through the platform's admin console instead (docs/console.md)");
+  token->excludes(browser);
+  cmd->add_option("--api", options->browser_options.api,
+                  "With --browser: the platform API URL (default: platformApiUrl / PLATFORM_API_URL)")
+      ->needs(browser);
+  cmd->add_option("--deployment", options->browser_options.deployment,
+                  "With --browser: ask for a token bound to this deployment")
+      ->needs(browser);
+  cmd->add_option("--timeout", options->browser_options.timeout_s,
+                  "With --browser: seconds to wait for approval (default: the code's lifetime)")
+      ->needs(browser)
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--install-dir", options->install_dir,
                   "Installation directory (default: the current directory); the token goes to authTokenPath, "
                   "by default <install-dir>/auth-token.json");
   cmd->footer("The token's format, expiry and organization claim are checked before it is saved (mode 0600).\n"
-              "Exit codes: 0 saved, 1 invalid or expired token or write failure, 78 invalid configuration.");
-  cmd->callback([options, run] { *run = [options] { return Run(*options); }; });
+              "Exit codes: 0 saved, 1 invalid or expired token or write failure (with --browser also: denied, "
+              "expired, timed out), 78 invalid configuration.");
+  cmd->callback([options, run, token, browser] {
+    if (token->count() == 0 && browser->count() == 0) {
+      throw CLI::RequiredError("--token <jwt|file> or --browser");
+    }
+    *run = [options] {
+      if (!options->browser) return Run(*options);
+      options->browser_options.install_dir = options->install_dir;
+      return RunAuthBrowser(options->browser_options);
+    };
+  });
 }
 
 }  // namespace edge::cli

@@ -36,6 +36,17 @@ struct ListDeploymentsArgs {
   bool json = false;
 };
 
+// Console (docs/console.md section 1; implemented in console/console_link.cc).
+struct ConsoleLinkArgs {
+  std::string org;
+  std::string ttl = "10m";  // at most 24h
+  std::string subject = "admin";
+  std::string url;  // the link's base; "": the running platform's public URL (platform.json), else :3000
+  bool json = false;
+};
+// Prints a one-time console sign-in link (JSON {url,orgId,subject,expiresAtMs} with --json).
+absl::StatusOr<std::string> ConsoleLink(const std::string& data_dir, const ConsoleLinkArgs& args);
+
 absl::StatusOr<std::string> CreateOrg(const std::string& data_dir, const CreateOrgArgs& args);
 absl::StatusOr<std::string> IssueToken(const std::string& data_dir, const IssueTokenArgs& args);
 absl::StatusOr<std::string> CreateDeployment(const std::string& data_dir, const CreateDeploymentArgs& args);

@@ -165,6 +165,24 @@ void Api::Handle(std::shared_ptr<HttpExchange> ex) {
        [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.ReceiveHook(e, p[0], p[1]); }},
       {{"hooks", "*", "*"}, "PUT", Access::kPublic,
        [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.ReceiveHook(e, p[0], p[1]); }},
+      // Console sign-in (console_api.cc, docs/console.md section 1): the handlers read the cookie themselves.
+      {{"console", "api", "session"}, "POST", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params&) { a.CreateConsoleSession(e); }},
+      {{"console", "api", "session"}, "GET", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params&) { a.GetConsoleSession(e); }},
+      {{"console", "api", "session"}, "DELETE", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params&) { a.DeleteConsoleSession(e); }},
+      // The CLI's browser sign-in (console_device.cc, docs/console.md section 3).
+      {{"api", "v1", "device", "code"}, "POST", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params&) { a.CreateDeviceCode(e); }},
+      {{"api", "v1", "device", "token"}, "POST", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params&) { a.PollDeviceToken(e); }},
+      {{"console", "api", "device", "*"}, "GET", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.GetDeviceRequest(e, p[0]); }},
+      {{"console", "api", "device", "*", "approve"}, "POST", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.DecideDeviceRequest(e, p[0], true); }},
+      {{"console", "api", "device", "*", "deny"}, "POST", Access::kPublic,
+       [](Api& a, const Exchange& e, const Caller&, const Params& p) { a.DecideDeviceRequest(e, p[0], false); }},
   };
 
   const HttpRequest& req = ex->request();
@@ -214,7 +232,10 @@ std::shared_ptr<BodySink> Api::NewBodySink(const HttpRequest& req) {
 }
 
 bool Api::Authenticate(const Exchange& ex, Access access, Caller* caller) {
-  std::optional<HttpResponse> refusal = Authorize(ex->request(), access, caller);
+  // Console: without an Authorization header, a session cookie may stand in for an admin token.
+  std::optional<HttpResponse> refusal = ex->request().authorization.empty() && ex->Header("cookie").has_value()
+                                            ? AuthorizeConsole(ex, caller)
+                                            : Authorize(ex->request(), access, caller);
   if (!refusal) return true;
   ex->Respond(*std::move(refusal));
   return false;

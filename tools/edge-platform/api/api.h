@@ -39,6 +39,11 @@ struct ApiOptions {
   std::string public_url;
   int64_t webhook_max_body_bytes = webhooks::kDefaultMaxBodyBytes;
   int64_t webhook_rate_limit_per_minute = webhooks::kDefaultRateLimitPerMinute;
+  // Console (console_api.cc, docs/console.md): how long a cookie session lasts from sign-in.
+  int64_t console_session_ttl_ms = int64_t{8} * 3600 * 1000;
+  // The CLI's browser sign-in (console_device.cc): how long a code waits for approval, and the issued token's life.
+  int64_t device_code_ttl_ms = int64_t{10} * 60 * 1000;
+  int64_t device_token_ttl_ms = int64_t{30} * 24 * 3600 * 1000;
 };
 
 // Who is calling: from a verified admin token, or from deployment credentials (Basic) where a route takes them.
@@ -139,6 +144,21 @@ class Api {
   using TargetSnapshot = std::map<std::string, std::optional<store::BundleTarget>>;
   TargetSnapshot ConnectedTargets(const std::string& org_id);
   void PushTargetChanges(const std::string& org_id, const TargetSnapshot& before, std::string_view reason);
+
+  // ---- Console (console_api.cc, docs/console.md section 1) ----
+  // The console session named by the request's edge_console cookie (nullopt: none, or expired).
+  std::optional<store::ConsoleSession> ConsoleSessionOf(const Exchange& ex);
+  // Cookie authentication for admin routes, with the CSRF rule; the refusal, if any, without sending it.
+  std::optional<HttpResponse> AuthorizeConsole(const Exchange& ex, Caller* caller);
+  void CreateConsoleSession(const Exchange& ex);
+  void GetConsoleSession(const Exchange& ex);
+  void DeleteConsoleSession(const Exchange& ex);
+  // The CLI's browser sign-in (console_device.cc, docs/console.md section 3).
+  void CreateDeviceCode(const Exchange& ex);
+  void PollDeviceToken(const Exchange& ex);
+  void GetDeviceRequest(const Exchange& ex, const std::string& user_code);
+  void DecideDeviceRequest(const Exchange& ex, const std::string& user_code, bool approve);
+  // ---- end of Console ----
 
   // The caller's deployment, or an answer already sent (404 for unknown or other orgs' deployments).
   bool FindDeployment(const Exchange& ex, const Caller& caller, const std::string& id, store::Deployment* out);

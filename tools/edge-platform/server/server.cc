@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/api.h"
+#include "console/sessions.h"
 #include "bundles/archive_store.h"
 #include "cloud/setup.h"
 #include "edge/protocol/json_writer.h"
@@ -129,6 +130,22 @@ int Serve(const ServeOptions& options) {
   api_options.max_bundle_bytes = options.max_bundle_bytes;
   api_options.webhook_max_body_bytes = options.webhook_max_body_bytes;  // webhooks
   api_options.webhook_rate_limit_per_minute = options.webhook_rate_limit_per_minute;
+  if (absl::StatusOr<int64_t> ttl = console::ParseTtlMs(options.console_session_ttl, "--console-session-ttl");
+      ttl.ok()) {  // console sessions (docs/console.md)
+    api_options.console_session_ttl_ms = *ttl;
+  } else {
+    return Fail(logger, ttl.status());
+  }
+  if (absl::StatusOr<int64_t> ttl = console::ParseTtlMs(options.device_code_ttl, "--device-code-ttl"); ttl.ok()) {
+    api_options.device_code_ttl_ms = *ttl;
+  } else {
+    return Fail(logger, ttl.status());
+  }
+  if (absl::StatusOr<int64_t> ttl = console::ParseTtlMs(options.device_token_ttl, "--device-token-ttl"); ttl.ok()) {
+    api_options.device_token_ttl_ms = *ttl;
+  } else {
+    return Fail(logger, ttl.status());
+  }
   auto api = std::make_unique<api::Api>(api_options, db->get(), hub.get(), &archives, &*signing_key, &verifying_key,
                                         &logger);
   HttpProtocol http(api.get());
@@ -194,7 +211,8 @@ int Serve(const ServeOptions& options) {
   }
   std::string platform_json;
   protocol::JsonWriter w(platform_json);
-  w.BeginObject().Key("pid").Int(getpid()).Key("apiUrl").String(api_url).Key("rpcUrl").String(rpc_url).EndObject();
+  w.BeginObject().Key("pid").Int(getpid()).Key("apiUrl").String(api_url).Key("rpcUrl").String(rpc_url);
+  w.Key("publicUrl").String(options.public_url.empty() ? api_url : options.public_url).EndObject();  // console-link
   platform_json += '\n';
   if (absl::Status s = store::WriteFileAtomic(dir->PlatformJsonPath(), platform_json, 0644); !s.ok()) {
     lws_context_destroy(context);

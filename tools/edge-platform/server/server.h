@@ -29,6 +29,10 @@ struct ServeOptions {
   std::string public_url;
   int64_t webhook_max_body_bytes = 1024 * 1024;
   int64_t webhook_rate_limit_per_minute = 600;  // per cloud-public webhook
+  // Console (docs/console.md): how long a console session lasts from sign-in ("8h", "90m", seconds).
+  std::string console_session_ttl = "8h";
+  std::string device_code_ttl = "10m";   // browser sign-in: how long a code waits for approval
+  std::string device_token_ttl = "30d";  // and the life of the connector token it gives
   cloud::CloudOptions cloud;  // the --cloud-* flags (docs/cloud-connectors.md section 5)
   runtime::LogLevel log_level = runtime::LogLevel::kInfo;
   std::string version;

@@ -9,7 +9,7 @@
 namespace edge::platform::store {
 namespace {
 
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE orgs (
@@ -161,6 +161,37 @@ CREATE TABLE deployment_relays (
   url TEXT NOT NULL,
   mode TEXT NOT NULL,
   at_ms INTEGER NOT NULL
+);
+)sql",
+    // 5: the admin console (docs/console.md): one-time sign-in links, cookie sessions, and the CLI's device
+    // sign-in requests. Every token is stored as its SHA-256 only.
+    R"sql(
+CREATE TABLE console_signin_links (
+  token_sha256 TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE console_sessions (
+  id_sha256 TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+);
+CREATE TABLE device_requests (
+  device_code_sha256 TEXT PRIMARY KEY,
+  user_code TEXT NOT NULL UNIQUE,
+  client_name TEXT NOT NULL,
+  deployment_id TEXT NOT NULL,
+  requested_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  org_id TEXT NOT NULL DEFAULT '',
+  approver TEXT NOT NULL DEFAULT '',
+  last_poll_ms INTEGER NOT NULL DEFAULT 0
 );
 )sql",
 };

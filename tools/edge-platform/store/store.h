@@ -194,6 +194,31 @@ std::optional<std::string> CloudConnectorIdOfSecret(std::string_view secret);
 
 // ---- end of Cloud connectors --------------------------------------------------------------------------------
 
+// ---- Console (docs/console.md section 1; store/console_store.cc) ----------------------------------------------
+// Sign-in links and sessions are keyed by the SHA-256 of their secret; the secret itself is never stored.
+struct ConsoleSession {
+  std::string id_sha256;
+  std::string org_id;
+  std::string subject;
+  std::string csrf_token;
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+};
+// A CLI's browser sign-in request (docs/console.md section 3), keyed by its device code's SHA-256.
+struct DeviceRequest {
+  std::string device_code_sha256;
+  std::string user_code;  // "BCDF-GHJK"
+  std::string client_name;
+  std::string deployment_id;  // "" when none was requested
+  int64_t requested_at_ms = 0;
+  int64_t expires_at_ms = 0;
+  std::string status;  // pending | approved | denied | issued
+  std::string org_id;  // set on approval: the approving session's org
+  std::string approver;
+  int64_t last_poll_ms = 0;
+};
+// ---- end of Console -----------------------------------------------------------------------------------------
+
 class Store {
  public:
   // Opens or creates the database and migrates it to the current schema.
@@ -289,6 +314,31 @@ class Store {
   absl::StatusOr<std::optional<std::string>> VerifyCloudConnectorSecret(std::string_view deployment_id,
                                                                         std::string_view secret);
   // ---- end of Cloud connectors ----
+
+  // ---- Console (console_store.cc) ----
+  // NotFound for an unknown org.
+  absl::Status CreateSigninLink(std::string_view token_sha256, std::string_view org_id, std::string_view subject,
+                                int64_t expires_at_ms);
+  // Marks the link used and answers its org and subject as a session template (id, csrf and times unset);
+  // nullopt when it is unknown, already used or expired at `now_ms`. Atomic: a link works once.
+  absl::StatusOr<std::optional<ConsoleSession>> UseSigninLink(std::string_view token_sha256, int64_t now_ms);
+  absl::Status CreateConsoleSession(const ConsoleSession& session);
+  // nullopt when unknown or expired at `now_ms`.
+  absl::StatusOr<std::optional<ConsoleSession>> FindConsoleSession(std::string_view id_sha256, int64_t now_ms);
+  absl::Status DeleteConsoleSession(std::string_view id_sha256);
+  // ResourceExhausted when kMaxOpen requests are pending and unexpired at `request.requested_at_ms`.
+  absl::Status CreateDeviceRequest(const DeviceRequest& request, int64_t max_open);
+  // nullopt when unknown.
+  absl::StatusOr<std::optional<DeviceRequest>> FindDeviceRequestByUserCode(std::string_view user_code);
+  absl::StatusOr<std::optional<DeviceRequest>> FindDeviceRequestByDeviceCode(std::string_view device_code_sha256);
+  // Moves a pending, unexpired request to `status` (approved | denied); false when it was not pending.
+  absl::StatusOr<bool> DecideDeviceRequest(std::string_view user_code, std::string_view status,
+                                           std::string_view org_id, std::string_view approver, int64_t now_ms);
+  // Records a poll and answers the previous poll's time.
+  absl::StatusOr<int64_t> RecordDevicePoll(std::string_view device_code_sha256, int64_t now_ms);
+  // approved -> issued; false when it was not approved (the token goes out once).
+  absl::StatusOr<bool> MarkDeviceTokenIssued(std::string_view device_code_sha256);
+  // ---- end of Console ----
 
  private:
   explicit Store(std::unique_ptr<Database> db);
