@@ -187,6 +187,10 @@ void Api::Handle(std::shared_ptr<HttpExchange> ex) {
 
   const HttpRequest& req = ex->request();
   const std::vector<std::string> segments = Segments(req.path);
+  if (IsConsolePagePath(segments)) {
+    ServeConsolePage(ex, segments);
+    return;
+  }
   const bool test_route = segments.size() >= 3 && segments[2] == "test";
   std::vector<std::string> allowed;
   Params params;

@@ -60,6 +60,10 @@ enum class Access {
   kAdminOrDeployment,   // also `Basic base64(deploymentId:secret)`, scoped to that deployment by the handler
 };
 
+// Whether a path (split into segments) is one of the console's pages: /console and /console/..., except the
+// console's API under /console/api/.
+bool IsConsolePagePath(const std::vector<std::string>& segments);
+
 class Api {
  public:
   Api(ApiOptions options, store::Store* store, Hub* hub, bundles::ArchiveStore* archives,
@@ -158,6 +162,8 @@ class Api {
   void PollDeviceToken(const Exchange& ex);
   void GetDeviceRequest(const Exchange& ex, const std::string& user_code);
   void DecideDeviceRequest(const Exchange& ex, const std::string& user_code, bool approve);
+  // The console's embedded pages (console_pages.cc, docs/console.md section 2.1), for IsConsolePagePath paths.
+  void ServeConsolePage(const Exchange& ex, const std::vector<std::string>& segments);
   // ---- end of Console ----
 
   // The caller's deployment, or an answer already sent (404 for unknown or other orgs' deployments).
