@@ -9,7 +9,12 @@ PACKAGES=(
   libarchive-dev libabsl-dev libsqlite3-dev sqlite3 libvalijson-dev rapidjson-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   curl python3 openssl  # openssl: the TLS tests make their own CA and server certificate
+  chromium  # the console's browser tests (tests/browser), with node and npm below
 )
+# Debian's nodejs/npm only where no node/npm is installed: a NodeSource nodejs provides npm itself and conflicts
+# with Debian's npm package. The browser tests need node 18+ (tests/browser/README.md).
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
