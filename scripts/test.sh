@@ -17,6 +17,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 JOBS=${JOBS:-2}
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$ROOT/build/ci}")
+# ccache: paths inside the checkout are hashed relative to it, so a fresh clone in another directory reuses the
+# cache of earlier builds (CI builds every stop in a new clone).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 passed=0
 failed=0
