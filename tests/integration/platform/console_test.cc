@@ -101,6 +101,23 @@ TEST_F(ConsoleTest, AnExpiredLinkIsRefused) {
   EXPECT_NE(too_long.err.find("24h"), std::string::npos) << too_long.err;
 }
 
+TEST_F(ConsoleTest, ASessionExpiresAfterItsTtl) {
+  server_->Stop();
+  server_ = std::make_unique<PlatformServer>(dir_, std::vector<std::string>{"--console-session-ttl", "1s"});
+  ASSERT_TRUE(server_->Start());
+  Session s = SignInOk();
+  EXPECT_EQ(Http("GET", Url("/api/v1/deployments"), "", {"Cookie: " + s.cookie}).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  HttpResult me = Http("GET", Url("/console/api/session"), "", {"Cookie: " + s.cookie});
+  EXPECT_EQ(me.status, 401) << me.body;
+  EXPECT_EQ(JsonAt(me.Json(), "/error/code"), "signed_out");
+  HttpResult list = Http("GET", Url("/api/v1/deployments"), "", {"Cookie: " + s.cookie});
+  EXPECT_EQ(list.status, 401) << "an expired session is no admin: " << list.body;
+  HttpResult create = Http("POST", Url("/api/v1/deployments"), R"({"name":"late"})",
+                           {"Cookie: " + s.cookie, "X-CSRF-Token: " + s.csrf, "Content-Type: application/json"});
+  EXPECT_EQ(create.status, 401) << create.body;
+}
+
 TEST_F(ConsoleTest, TheCookieAuthenticatesTheRestApiAndSignedOutIs401) {
   Session s = SignInOk();
   HttpResult me = Http("GET", Url("/console/api/session"), "", {"Cookie: " + s.cookie});
