@@ -15,8 +15,10 @@
 #      and reads it back from the platform (docs/webhook-relay.md);
 #   9. a cloud connector: the platform itself hosts a connector for a second deployment (provision, start, a
 #      call, status, stop, delete; docs/cloud-connectors.md);
-#  10. prints the connector's /statusz summary (`edge-connector status`);
-#  11. stops both cleanly (SIGTERM: the connector drains and exits 0).
+#  10. the admin console: a one-time sign-in link and the pages' security headers (docs/console.md);
+#  11. prints the connector's /statusz summary (`edge-connector status`);
+#  12. stops both cleanly (SIGTERM: the connector drains and exits 0). With KEEP_PLATFORM=1 the platform keeps
+#      running after the connector stopped, so the console link can be opened in a browser; Ctrl-C ends it.
 # Exits non-zero when a step fails. The plugin SDK walkthrough without a platform is scripts/sdk-demo.sh.
 #
 # Environment: PRESET (default "default"), BUILD_DIR (default build/<PRESET>), JOBS (default 2).
@@ -216,11 +218,21 @@ run "$CLI" cloud stop --deployment "$CLOUD_DEP" --api "$API_URL" --wait
 run "$CLI" cloud delete --deployment "$CLOUD_DEP" --api "$API_URL"
 
 echo
-echo "=== 9. the connector's status"
+echo "=== 9. the admin console: one-time sign-in links, pages served by the platform itself"
+show "$PLATFORM" admin --data-dir "$DATA" console-link --org "$ORG"
+CONSOLE_LINK=$("$PLATFORM" admin --data-dir "$DATA" console-link --org "$ORG")
+echo "$CONSOLE_LINK   (valid once, for 10 minutes; KEEP_PLATFORM=1 keeps the platform up to open it)"
+show curl -s -D - -o /dev/null "$API_URL/console/"
+curl -sf -D - -o /dev/null "$API_URL/console/" | grep -iE '^(HTTP|content-type|content-security-policy|x-frame-options)'
+echo "without a session, the API behind the pages answers 401:"
+curl -s "$API_URL/console/api/session"; echo
+
+echo
+echo "=== 10. the connector's status"
 run "$CLI" status --url "$HEALTH_URL"
 
 echo
-echo "=== 10. stop cleanly"
+echo "=== 11. stop cleanly"
 show kill -TERM "$CONNECTOR_PID"
 kill -TERM "$CONNECTOR_PID"
 rc=0
@@ -228,8 +240,12 @@ wait "$CONNECTOR_PID" || rc=$?
 CONNECTOR_PID=""
 grep -E 'received SIGTERM|drained|stopped' "$WORK/connector.log" || true
 [[ $rc -eq 0 ]] || { echo "demo.sh: the connector exited with $rc" >&2; tail -20 "$WORK/connector.log" >&2; exit 1; }
-kill -TERM "$PLATFORM_PID"
+if [[ "${KEEP_PLATFORM:-0}" == 1 ]]; then
+  echo "the platform keeps running (KEEP_PLATFORM=1): open $CONSOLE_LINK, then Ctrl-C here"
+  wait "$PLATFORM_PID" || true
+fi
+kill -TERM "$PLATFORM_PID" 2>/dev/null || true
 wait "$PLATFORM_PID" || true
 PLATFORM_PID=""
 echo
-echo "demo.sh: done: platform + connector + example tools + webhook relay + a cloud connector, end to end (connector exit code 0)"
+echo "demo.sh: done: platform + connector + example tools + webhook relay + a cloud connector + the admin console, end to end (connector exit code 0)"
