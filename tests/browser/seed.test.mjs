@@ -97,6 +97,19 @@ test('seed flow: create, provision, start, invoke, stop, delete through the UI',
     assert.ok((await tid(page, 'invoke-status').innerText()).trim().length > 0, 'invoke-status shows the call');
     await shoot(page, 'tools-result');
 
+    // Arguments the schema refuses: the platform's 400 shows as a sentence naming the field, never as JSON.
+    const alert = tid(page, 'alert');
+    await tid(page, 'tool-args').fill('{"message":42}');
+    await tid(page, 'invoke-button').click();
+    await waitFor('the invalid-arguments alert', () => alert.isVisible(), 20000);
+    assert.match(await alert.innerText(), /\/message/, 'the alert names the failing field');
+    assert.doesNotMatch(await alert.innerText(), /^\s*[{[]|"error"\s*:/, 'the alert is text, not JSON');
+    await shoot(page, 'tools-invalid-arguments');
+    // Text that is not JSON is refused in the page, before anything is sent.
+    await tid(page, 'tool-args').fill('{"message": ');
+    await tid(page, 'invoke-button').click();
+    await waitFor('the JSON alert', async () => /JSON/.test(await alert.innerText()), 5000);
+
     await tid(page, 'nav-bundles').click();
     await page.waitForURL((u) => u.pathname === '/console/bundles.html');
     await tid(page, 'bundles-table').waitFor();
