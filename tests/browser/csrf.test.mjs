@@ -53,6 +53,24 @@ test('a cross-origin form POST with the session cookie creates nothing', { timeo
     assert.equal((await platform.deployments()).length, before, 'no deployment was created');
   }));
 
+test('the pages hold no token: the cookie is HttpOnly and nothing is stored', { timeout: 60000 }, () =>
+  withArtifacts('no-token', state, async () => {
+    for (const route of ['/console/', '/console/bundles.html', '/console/tools.html']) {
+      await page.goto(`${platform.apiUrl}${route}`);
+      await tid(page, 'session-org').waitFor({ state: 'visible' });
+      await waitFor(`${route} shows the org`, async () => (await tid(page, 'session-org').innerText()).trim() !== '');
+      const seen = await page.evaluate(() => ({
+        cookie: document.cookie, local: localStorage.length, session: sessionStorage.length,
+        html: document.documentElement.outerHTML,
+      }));
+      assert.equal(seen.cookie, '', `${route}: the session cookie is invisible to scripts (HttpOnly)`);
+      assert.equal(seen.local + seen.session, 0, `${route}: nothing in web storage`);
+      // A JWT starts with the base64 of '{"' (eyJ); the admin token must appear nowhere in the page.
+      assert.doesNotMatch(seen.html, /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, `${route}: no JWT in the page`);
+      assert.ok(!seen.html.includes(platform.token), `${route}: no admin token in the page`);
+    }
+  }));
+
 test('a fetch with the cookie but without X-CSRF-Token is refused', { timeout: 60000 }, () =>
   withArtifacts('csrf-fetch', state, async () => {
     await page.goto(`${platform.apiUrl}/console/`);
