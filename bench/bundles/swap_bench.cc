@@ -26,7 +26,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "bundle_set.h"
-#include "bundles/curl_api.h"
 #include "bundles/sync.h"
 #include "call_load.h"
 #include "edge/runtime/log.h"
@@ -202,10 +201,6 @@ int main(int argc, char** argv) {
   using namespace edge::bench;  // NOLINT(build/namespaces): main only
   const Options options = ParseOptions(argc, argv);
   edge::runtime::Logger::Default().SetLevel(edge::runtime::LogLevel::kWarn);
-  // libcurl (BundleSync's download) must be initialised before any thread starts.
-  if (options.sync_swaps > 0) {
-    if (absl::Status s = edge::runtime::bundles::InitCurl(); !s.ok()) Die(s.ToString());
-  }
   std::filesystem::path work = options.work_dir;
   const bool temporary = work.empty();
   if (temporary) {

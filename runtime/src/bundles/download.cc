@@ -1,4 +1,4 @@
-// The target request and the archive download over libcurl (stack-notes section 6).
+// The target request and the archive download over libwebsockets' HTTP client (bundles/http_get.h).
 #include "bundles/download.h"
 
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "bundles/curl_api.h"
 #include "bundles/fs_util.h"
+#include "bundles/http_get.h"
 #include "edge/bundle/tree.h"
 #include "edge/runtime/log.h"
 #include "link/connect.h"
@@ -26,113 +26,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kMaxJsonBody = 1 << 20;
-constexpr size_t kMaxErrorBody = 64 << 10;
-
-// Receives the response body: 2xx bytes go to `body`, anything else is kept (bounded) for the error message.
-struct Sink {
-  const CurlApi* curl = nullptr;
-  CURL* handle = nullptr;
-  std::function<bool(std::string_view)> body;  // false: stop the transfer (the owner knows why)
-  const std::atomic<bool>* abort = nullptr;
-  // Stall detection in the progress callback (curl's LOW_SPEED_* average over a window of several seconds, so
-  // a stall after a burst would take far longer than the setting to notice).
-  std::chrono::milliseconds stall_timeout{30000};
-  curl_off_t last_bytes = -1;
-  std::chrono::steady_clock::time_point last_change = std::chrono::steady_clock::now();
-  bool stalled = false;
-  long status = 0;
-  bool status_known = false;
-  bool stopped_by_body = false;
-  std::string error_body;
-};
+constexpr char kAccept[] = "application/json, application/gzip";
 
 bool IsSuccess(long status) { return status >= 200 && status < 300; }
-
-size_t OnData(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const size_t n = size * count;
-  if (!sink->status_known) {
-    sink->curl->easy_getinfo(sink->handle, CURLINFO_RESPONSE_CODE, &sink->status);
-    sink->status_known = true;
-  }
-  if (!IsSuccess(sink->status)) {
-    sink->error_body.append(data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, sink->error_body.size())));
-    return n;
-  }
-  if (!sink->body(std::string_view(data, n))) {
-    sink->stopped_by_body = true;
-    return 0;  // CURLE_WRITE_ERROR
-  }
-  return n;
-}
-
-int OnProgress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t) {
-  auto* sink = static_cast<Sink*>(user);
-  if (sink->abort != nullptr && sink->abort->load()) return 1;
-  const auto now = std::chrono::steady_clock::now();
-  if (dlnow != sink->last_bytes) {
-    sink->last_bytes = dlnow;
-    sink->last_change = now;
-  } else if (now - sink->last_change > sink->stall_timeout) {
-    sink->stalled = true;
-    return 1;
-  }
-  return 0;
-}
-
-struct Outcome {
-  CURLcode rc = CURLE_OK;
-  long status = 0;
-  std::string curl_error;
-  double connect_time = 0;
-};
-
-Outcome Perform(const std::string& url, const std::string& authorization, const HttpSettings& s, int64_t timeout_ms,
-                std::optional<uint64_t> max_file_size, Sink& sink) {
-  const CurlApi& curl = Curl();
-  Outcome out;
-  CURL* h = curl.easy_init();
-  if (h == nullptr) {
-    out.rc = CURLE_FAILED_INIT;
-    out.curl_error = "curl_easy_init failed";
-    return out;
-  }
-  char errbuf[CURL_ERROR_SIZE] = {};
-  curl_slist* headers = nullptr;
-  if (!authorization.empty())
-    headers = curl.slist_append(headers, absl::StrCat("Authorization: ", authorization).c_str());
-  headers = curl.slist_append(headers, "Accept: application/json, application/gzip");
-  sink.curl = &curl;
-  sink.handle = h;
-  sink.abort = s.abort;
-  sink.stall_timeout = std::chrono::milliseconds(std::max<int64_t>(1, s.stall_timeout_ms));
-  curl.easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // threaded program: no SIGALRM for DNS timeouts
-  curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // the platform never redirects; a redirect is an error
-  curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s.connect_timeout_ms));
-  curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
-  if (max_file_size) curl.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(*max_file_size));
-  curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnData);
-  curl.easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-  curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
-  curl.easy_setopt(h, CURLOPT_XFERINFODATA, &sink);
-  curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  if (!s.ca_file.empty()) curl.easy_setopt(h, CURLOPT_CAINFO, s.ca_file.c_str());
-  if (s.tls_skip_verify) {
-    curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  out.rc = curl.easy_perform(h);
-  curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);
-  curl.easy_getinfo(h, CURLINFO_CONNECT_TIME, &out.connect_time);
-  out.curl_error = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl.easy_strerror(out.rc));
-  curl.slist_free_all(headers);
-  curl.easy_cleanup(h);
-  return out;
-}
 
 // The platform's {"error":{"code","message"}}, or the start of whatever else it sent.
 std::pair<std::string, std::string> PlatformError(const std::string& body) {
@@ -151,11 +47,17 @@ std::pair<std::string, std::string> PlatformError(const std::string& body) {
   return {"", excerpt};
 }
 
-absl::Status HttpError(long status, const std::string& url, const std::string& body) {
-  auto [code, message] = PlatformError(body);
+absl::Status HttpError(const HttpGetResult& out, const std::string& url) {
+  const long status = out.status;
+  auto [code, message] = PlatformError(out.error_body);
   std::string text = absl::StrCat("the platform answered HTTP ", status, " to GET ", url);
   if (!message.empty()) absl::StrAppend(&text, ": ", message);
   if (!code.empty()) absl::StrAppend(&text, " (", code, ")");
+  if (status >= 300 && status < 400) {
+    absl::StrAppend(&text, "; redirects are not followed",
+                    out.location.empty() ? std::string() : absl::StrCat(" (Location: ", out.location, ")"),
+                    ": set platformApiUrl to the platform's real address");
+  }
   if (status == 401 || status == 403) {
     absl::StrAppend(&text, "; check the connector's credentials (deployment credentials or auth-token.json)");
   }
@@ -166,31 +68,34 @@ absl::Status HttpError(long status, const std::string& url, const std::string& b
   return absl::FailedPreconditionError(text);
 }
 
-// Everything but a successful transfer, in the words the log and /statusz show.
-absl::Status TransferError(const Outcome& out, const Sink& sink, const std::string& url, const HttpSettings& s,
+// Everything but a completed exchange, in the words the log and /statusz show (the size cap and a stop by the
+// body callback are the caller's to name).
+absl::Status TransferError(const HttpGetResult& out, const std::string& url, const HttpSettings& s,
                            int64_t timeout_ms) {
-  switch (out.rc) {
-    case CURLE_ABORTED_BY_CALLBACK:
-      if (sink.stalled) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("GET ", url, " stalled: no data for ", s.stall_timeout_ms, " ms (bundleStallTimeoutMs)"));
-      }
+  switch (out.failure) {
+    case HttpGetFailure::kStall:
+      return absl::DeadlineExceededError(
+          absl::StrCat("GET ", url, " stalled: no data for ", s.stall_timeout_ms, " ms (bundleStallTimeoutMs)"));
+    case HttpGetFailure::kAborted:
       return absl::CancelledError(absl::StrCat("GET ", url, " stopped: the connector is shutting down"));
-    case CURLE_OPERATION_TIMEDOUT:
-      if (out.connect_time <= 0 && out.status == 0) {
-        return absl::UnavailableError(
-            absl::StrCat("cannot connect to ", url, " within ", s.connect_timeout_ms, " ms: ", out.curl_error));
-      }
+    case HttpGetFailure::kConnectTimeout:
+      return absl::UnavailableError(absl::StrCat("cannot connect to ", url, " within ", s.connect_timeout_ms,
+                                                 " ms: no connection established"));
+    case HttpGetFailure::kTimeout:
       return absl::DeadlineExceededError(
           absl::StrCat("GET ", url, " timed out after ", timeout_ms, " ms",
-                       timeout_ms == s.download_timeout_ms ? " (bundleDownloadTimeoutMs)" : "", ": ", out.curl_error));
-    case CURLE_PEER_FAILED_VERIFICATION:
-      return absl::UnavailableError(absl::StrCat("TLS certificate verification failed for ", url, ": ", out.curl_error,
+                       timeout_ms == s.download_timeout_ms ? " (bundleDownloadTimeoutMs)" : "", ": ", out.detail));
+    case HttpGetFailure::kTls:
+      return absl::UnavailableError(absl::StrCat("TLS certificate verification failed for ", url, ": ", out.detail,
                                                  s.ca_file.empty()
                                                      ? std::string(" (system CA store; set caFile for a private CA)")
                                                      : absl::StrCat(" (CA file ", s.ca_file, ")")));
+    case HttpGetFailure::kBadUrl:
+      return absl::InvalidArgumentError(absl::StrCat("cannot use the URL ", url, ": ", out.detail));
+    case HttpGetFailure::kInit:
+      return absl::InternalError(out.detail);
     default:
-      return absl::UnavailableError(absl::StrCat("cannot reach the platform at ", url, ": ", out.curl_error));
+      return absl::UnavailableError(absl::StrCat("cannot reach the platform at ", url, ": ", out.detail));
   }
 }
 
@@ -302,7 +207,6 @@ std::string FormatByteLimit(uint64_t bytes) {
 absl::StatusOr<std::optional<BundleTarget>> FetchBundleTarget(std::string_view api_url,
                                                               const LinkCredentials& credentials,
                                                               const HttpSettings& settings) {
-  if (absl::Status s = InitCurl(); !s.ok()) return s;
   if (credentials.deployment_id.empty()) {
     return absl::FailedPreconditionError(
         "the connector's credentials name no deployment: set DEPLOYMENT_ID (or deploymentId in config.json)");
@@ -311,22 +215,26 @@ absl::StatusOr<std::optional<BundleTarget>> FetchBundleTarget(std::string_view a
       JoinUrl(api_url, absl::StrCat("/api/v1/deployments/", UrlEscapeSegment(credentials.deployment_id), "/bundle"));
   if (absl::Status s = CheckHttpUrl(url, settings.allow_insecure); !s.ok()) return s;
   std::string body;
-  Sink sink;
-  sink.body = [&body](std::string_view chunk) {
+  HttpGetRequest get;
+  get.url = url;
+  get.authorization = credentials.authorization;
+  get.accept = kAccept;
+  get.timeout_ms = settings.request_timeout_ms;
+  get.max_content_length = kMaxJsonBody;
+  HttpGetResult out = HttpGet(get, settings, [&body](std::string_view chunk) {
     if (body.size() + chunk.size() > kMaxJsonBody) return false;
     body.append(chunk);
     return true;
-  };
-  Outcome out = Perform(url, credentials.authorization, settings, settings.request_timeout_ms, std::nullopt, sink);
-  if (out.rc == CURLE_WRITE_ERROR && sink.stopped_by_body) {
+  });
+  if (out.failure == HttpGetFailure::kStoppedByBody || out.failure == HttpGetFailure::kTooLarge) {
     return absl::FailedPreconditionError(
         absl::StrCat("the platform's answer to GET ", url, " is larger than ", kMaxJsonBody, " bytes"));
   }
-  if (out.rc != CURLE_OK) return TransferError(out, sink, url, settings, settings.request_timeout_ms);
-  if (out.status == 404 && PlatformError(sink.error_body).first == "no_bundle_assigned") {
+  if (out.failure != HttpGetFailure::kNone) return TransferError(out, url, settings, settings.request_timeout_ms);
+  if (out.status == 404 && PlatformError(out.error_body).first == "no_bundle_assigned") {
     return std::optional<BundleTarget>();
   }
-  if (!IsSuccess(out.status)) return HttpError(out.status, url, sink.error_body);
+  if (!IsSuccess(out.status)) return HttpError(out, url);
   {
     rapidjson::Document doc;
     doc.Parse(body.c_str(), body.size());
@@ -340,7 +248,6 @@ absl::StatusOr<std::optional<BundleTarget>> FetchBundleTarget(std::string_view a
 }
 
 absl::StatusOr<fs::path> DownloadArchive(const DownloadRequest& request, const HttpSettings& settings) {
-  if (absl::Status s = InitCurl(); !s.ok()) return s;
   if (!IsSha256Hex(request.expected_sha256)) {
     return absl::InvalidArgumentError(
         absl::StrCat("expected archive SHA-256 '", request.expected_sha256, "' is not 64 lowercase hex characters"));
@@ -363,8 +270,7 @@ absl::StatusOr<fs::path> DownloadArchive(const DownloadRequest& request, const H
   bool too_large = false;
   std::string write_error;
   bool first_chunk = true;
-  Sink sink;
-  sink.body = [&](std::string_view chunk) {
+  auto on_body = [&](std::string_view chunk) {
     if (received + chunk.size() > request.max_bytes) {
       too_large = true;
       return false;
@@ -390,19 +296,26 @@ absl::StatusOr<fs::path> DownloadArchive(const DownloadRequest& request, const H
     }
     return true;
   };
-  Outcome out =
-      Perform(request.url, request.authorization, settings, settings.download_timeout_ms, request.max_bytes, sink);
+  HttpGetRequest get;
+  get.url = request.url;
+  get.authorization = request.authorization;
+  get.accept = kAccept;
+  get.timeout_ms = settings.download_timeout_ms;
+  get.max_content_length = request.max_bytes;  // an announced length over the cap is refused before the body
+  HttpGetResult out = HttpGet(get, settings, on_body);
   const std::string too_large_text =
       absl::StrCat("bundle download passed the ", FormatByteLimit(request.max_bytes), " limit (bundleMaxBytes)");
-  if (out.rc == CURLE_FILESIZE_EXCEEDED || too_large) {
+  if (out.failure == HttpGetFailure::kTooLarge || too_large) {
     return fail(absl::ResourceExhaustedError(too_large_text));
   }
-  if (out.rc == CURLE_WRITE_ERROR && sink.stopped_by_body) {
+  if (out.failure == HttpGetFailure::kStoppedByBody) {
     if (!write_error.empty()) return fail(absl::InternalError(write_error));
     return fail(absl::CancelledError(absl::StrCat("GET ", request.url, " stopped: the connector is shutting down")));
   }
-  if (out.rc != CURLE_OK) return fail(TransferError(out, sink, request.url, settings, settings.download_timeout_ms));
-  if (!IsSuccess(out.status)) return fail(HttpError(out.status, request.url, sink.error_body));
+  if (out.failure != HttpGetFailure::kNone) {
+    return fail(TransferError(out, request.url, settings, settings.download_timeout_ms));
+  }
+  if (!IsSuccess(out.status)) return fail(HttpError(out, request.url));
   const std::string found = hash.HexDigest();
   if (found != request.expected_sha256) {
     return fail(absl::DataLossError(absl::StrCat("archive SHA-256 mismatch: expected ", request.expected_sha256,

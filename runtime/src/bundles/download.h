@@ -2,11 +2,12 @@
 // bundle target of its deployment, and the archive download.
 //
 // Both follow the link's transport rules: http and https only, no plain http to a non-loopback host unless
-// allowInsecureWs, the CA file, tlsSkipVerify (logged by the caller). The download streams into
-// downloads/<sha>.tgz.part with a byte cap checked in the write callback (and MAXFILESIZE for an announced
-// length), a streaming SHA-256, stall and total timeouts, then fsync and rename to <sha>.tgz. On any failure
-// nothing is left in downloads/. Errors name the cause: the HTTP status with the platform's message, a
-// timeout, a stall, the size cap, or the checksum with both values.
+// allowInsecureWs, the CA file, tlsSkipVerify (logged by the caller), no redirects. The download streams into
+// downloads/<sha>.tgz.part with a byte cap checked on every chunk (an announced Content-Length over the cap is
+// refused before the body), a streaming SHA-256, stall and total timeouts, then fsync and rename to
+// <sha>.tgz. On any failure nothing is left in downloads/. Errors name the cause: the HTTP status with the
+// platform's message, a timeout, a stall, the size cap, or the checksum with both values. Both run on the
+// calling thread over libwebsockets' HTTP client (bundles/http_get.h).
 #ifndef EDGE_RUNTIME_BUNDLES_DOWNLOAD_H_
 #define EDGE_RUNTIME_BUNDLES_DOWNLOAD_H_
 

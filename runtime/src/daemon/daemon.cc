@@ -15,7 +15,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
-#include "bundles/curl_api.h"
 #include "bundles/layout.h"
 #include "bundles/swap.h"
 #include "bundles/sync.h"
@@ -236,26 +235,22 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
     return kDaemonStartupFailed;
   }
 
-  // Bundle layout recovery before anything loads from it; libcurl before any thread (curl_global_init).
+  // Bundle layout recovery before anything loads from it.
   std::string sync_off = BundleSyncOffReason(c);
   std::optional<bundles::Layout> layout;
   std::optional<bundles::RecoveryReport> recovery;
   if (sync_off.empty()) {
-    if (absl::Status s = bundles::InitCurl(); !s.ok()) {
-      sync_off = std::string(s.message());
-    } else {
-      layout.emplace(fs::path(c.install_dir));
-      absl::StatusOr<bundles::RecoveryReport> report = layout->Recover();
-      if (!report.ok()) {
-        log.Error("bundles", "cannot prepare ", layout->bundles_dir().string(), ": ", report.status().message());
-        return kDaemonStartupFailed;
-      }
-      if (!report->cleaned.empty()) {
-        log.Info("bundles", "start-up recovery removed ", absl::StrJoin(report->cleaned, ", "), " from ",
-                 layout->bundles_dir().string());
-      }
-      recovery = *std::move(report);
+    layout.emplace(fs::path(c.install_dir));
+    absl::StatusOr<bundles::RecoveryReport> report = layout->Recover();
+    if (!report.ok()) {
+      log.Error("bundles", "cannot prepare ", layout->bundles_dir().string(), ": ", report.status().message());
+      return kDaemonStartupFailed;
     }
+    if (!report->cleaned.empty()) {
+      log.Info("bundles", "start-up recovery removed ", absl::StrJoin(report->cleaned, ", "), " from ",
+               layout->bundles_dir().string());
+    }
+    recovery = *std::move(report);
   }
   state->sync_disabled_reason = sync_off;
   if (!sync_off.empty()) log.Info("bundles", "bundle sync is off: ", sync_off);

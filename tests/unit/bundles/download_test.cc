@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <string>
 
-#include "bundles/curl_api.h"
 #include "edge/bundle/tree.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,7 +22,6 @@ using testing::TestHttpServer;
 class DownloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(InitCurl().ok()) << InitCurl();
     char tmpl[] = "/tmp/bundle-download-XXXXXX";
     dir_ = mkdtemp(tmpl);
     settings_.connect_timeout_ms = 2000;

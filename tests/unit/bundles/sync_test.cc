@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "bundle_test_util.h"
-#include "bundles/curl_api.h"
 #include "edge/runtime/diagnostics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -85,7 +84,6 @@ class FakePlatform {
 class SyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(InitCurl().ok());
     install_ = scratch_ / "install";
     layout_ = std::make_unique<Layout>(install_);
     ASSERT_TRUE(layout_->Recover().ok());

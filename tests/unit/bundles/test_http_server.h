@@ -1,6 +1,6 @@
 // A tiny HTTP/1.1 server on 127.0.0.1 for the bundle download tests: one thread per connection, one request per
-// connection, canned answers from a handler. It can send a body chunked, stop after some bytes and stall (until
-// the server is destroyed), and records the requests it saw.
+// connection, canned answers from a handler. It can send a body chunked or end it by closing, stop after some
+// bytes and stall (until the server is destroyed) or hang up, and records the requests it saw.
 #ifndef EDGE_TESTS_UNIT_BUNDLES_TEST_HTTP_SERVER_H_
 #define EDGE_TESTS_UNIT_BUNDLES_TEST_HTTP_SERVER_H_
 
@@ -36,6 +36,9 @@ struct HttpAnswer {
   std::string content_type = "application/json";
   bool chunked = false;                    // Transfer-Encoding: chunked (no Content-Length)
   size_t stall_after = std::string::npos;  // send this many body bytes, then stall until shutdown
+  bool close_early = false;                // with stall_after: hang up there instead of stalling
+  bool no_length = false;                  // neither Content-Length nor chunked: the body ends at the close
+  std::string location{};                  // a Location header, for redirects
 };
 
 class TestHttpServer {
@@ -146,7 +149,12 @@ class TestHttpServer {
     HttpAnswer a = handler(request);
     std::string head =
         "HTTP/1.1 " + std::to_string(a.status) + " X\r\nContent-Type: " + a.content_type + "\r\nConnection: close\r\n";
-    head += a.chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + std::to_string(a.body.size()) + "\r\n";
+    if (!a.location.empty()) head += "Location: " + a.location + "\r\n";
+    if (a.chunked) {
+      head += "Transfer-Encoding: chunked\r\n";
+    } else if (!a.no_length) {
+      head += "Content-Length: " + std::to_string(a.body.size()) + "\r\n";
+    }
     head += "\r\n";
     const size_t limit = std::min(a.stall_after, a.body.size());
     bool ok = SendAll(fd, head);
@@ -160,9 +168,9 @@ class TestHttpServer {
     } else if (ok) {
       ok = SendAll(fd, a.body.substr(0, limit));
     }
-    if (limit < a.body.size()) {
+    if (limit < a.body.size() && !a.close_early) {
       while (!stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    } else if (ok && a.chunked) {
+    } else if (ok && a.chunked && limit == a.body.size()) {
       SendAll(fd, "0\r\n\r\n");
     }
     shutdown(fd, SHUT_WR);
