@@ -83,8 +83,11 @@ InProcessExecutor::InProcessExecutor(std::shared_ptr<ToolCatalog> catalog, Execu
     logger_.Warn(kComponent, "maxConcurrentCalls is ", options.max_concurrent_calls,
                  "; using 1 (set it to a positive number of calls)");
   }
+  // One worker from the start, so the first call pays no thread start; DispatchLocked adds the others when
+  // concurrent calls need them. An idle connector thus keeps one worker's stack and arena, not 16 (idle RSS).
+  absl::MutexLock lock(&mu_);
   workers_.reserve(static_cast<size_t>(max_workers_));
-  for (int i = 0; i < max_workers_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  workers_.emplace_back([this] { WorkerLoop(); });
 }
 
 InProcessExecutor::~InProcessExecutor() {
@@ -107,6 +110,7 @@ InProcessExecutor::~InProcessExecutor() {
 
   // Joining needs every tool to return; a tool that ignores cancellation holds shutdown here, loudly.
   // (Killing such a tool is what the out-of-process worker mode is for.)
+  std::vector<std::thread> workers;
   {
     absl::MutexLock lock(&mu_);
     while (!mu_.AwaitWithTimeout(absl::Condition(this, &InProcessExecutor::WorkersFreeLocked),
@@ -114,9 +118,10 @@ InProcessExecutor::~InProcessExecutor() {
       logger_.Warn(kComponent, "shutting down: waiting for ", abandoned_,
                    " cancelled call(s) still inside their tools; the tools ignore cancellation");
     }
-    stopping_ = true;
+    stopping_ = true;  // no worker is added from now on
+    workers.swap(workers_);
   }
-  for (auto& worker : workers_) worker.join();
+  for (auto& worker : workers) worker.join();
 }
 
 absl::StatusOr<CallLimits> InProcessExecutor::LimitsFor(const CallRequest& request, const Tool& tool) const {
@@ -243,6 +248,10 @@ void InProcessExecutor::DispatchLocked() {
     ++busy_workers_;
     ready_.push_back(std::move(call));
     SetReadyCountLocked();
+    // Every ready or running call needs its own thread; threads stay once started (at most max_workers_).
+    if (!stopping_ && static_cast<int>(workers_.size()) < busy_workers_) {
+      workers_.emplace_back([this] { WorkerLoop(); });
+    }
   }
 }
 

@@ -127,7 +127,7 @@ class InProcessExecutor final : public Executor {
 
   // Declared after the state its checks use, so it is destroyed (and its thread joined) first.
   DeadlineWatchdog watchdog_;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_ ABSL_GUARDED_BY(mu_);  // grows with concurrency (DispatchLocked)
 };
 
 }  // namespace edge::runtime::calls

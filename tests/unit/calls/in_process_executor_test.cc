@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "executor_test_doubles.h"
@@ -310,6 +312,34 @@ TEST(InProcessExecutorTest, AnswersOverloadedWhenWorkersAndQueueAreFull) {
   s = exec->Stats();
   EXPECT_EQ(s.completed, 3u);
   EXPECT_EQ(s.failed, 1u);
+}
+
+// The threads of this process (/proc/self/task), to see how many workers the executor started.
+int ThreadCount() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// An idle executor holds one worker (idle RSS: not 16 stacks and arenas); concurrent calls add workers up to
+// maxConcurrentCalls, and every one of them runs at once.
+TEST(InProcessExecutorTest, WorkersStartAsConcurrentCallsNeedThemUpToTheLimit) {
+  const int before = ThreadCount();
+  absl::Notification gate;
+  auto tool = GatedTool("gated", &gate, nullptr);
+  auto exec = NewInProcessExecutor(CatalogWith({tool}), {.max_concurrent_calls = 6, .max_queued_calls = 4});
+  EXPECT_LE(ThreadCount() - before, 2) << "one worker (and the deadline watchdog) while idle";
+  OutcomeSink sink;
+  for (int i = 0; i < 8; ++i) exec->Submit(Req(absl::StrCat("c", i), "gated"), sink.Callbacks());
+  const absl::Time deadline = absl::Now() + kSafetyTimeout;
+  while (tool->peak_active() < 6 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(tool->peak_active(), 6) << "six calls run at once on six workers";
+  EXPECT_EQ(exec->Stats().queued, 2);
+  EXPECT_LE(ThreadCount() - before, 7) << "never more workers than maxConcurrentCalls";
+  gate.Notify();
+  ASSERT_TRUE(sink.WaitFor(8));
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(sink.For(absl::StrCat("c", i)).result.ok()) << i;
+  EXPECT_LE(tool->peak_active(), 6);
 }
 
 TEST(InProcessExecutorTest, AbandonedCallCountsAgainstTheLimitUntilThePluginReturns) {

@@ -32,7 +32,8 @@
 namespace edge::runtime {
 
 struct ExecutorOptions {
-  int max_concurrent_calls = 16;       // worker threads; calls running (or timed out but not yet returned)
+  int max_concurrent_calls = 16;       // worker threads (started as concurrent calls need them); calls running
+                                       // (or timed out but not yet returned)
   int max_queued_calls = 256;          // waiting for a worker; beyond this: overloaded
   absl::Duration default_inactivity_timeout = absl::Seconds(60);  // reset by progress; <= 0: none
   absl::Duration default_max_duration = absl::Minutes(10);         // hard maximum, never reset; <= 0: none
