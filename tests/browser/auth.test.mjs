@@ -50,6 +50,7 @@ async function openDevicePage(cli) {
   assert.match(cli.url, /\/console\/device\.html\?code=/);
   await page.goto(cli.url);
   await waitFor('the device code', async () => (await tid(page, 'device-code').innerText()).includes(cli.code));
+  await waitFor('the org', async () => (await tid(page, 'device-org').innerText()).trim() !== '');
   assert.match(await tid(page, 'device-org').innerText(), new RegExp(ORG));
   assert.match(await tid(page, 'device-client').innerText(), /edge-connector/);
 }

@@ -129,6 +129,13 @@ test('seed flow: create, provision, start, invoke, stop, delete through the UI',
     await clickAction(page, 'action-stop');
     await confirmIfAsked(page);
     await waitFor('the cloud connector Stopped again', async () => /^Stopped\b/.test(await connState(cloud)), 45000);
+    // The deployment cannot go while its cloud connector exists: the refusal is a readable alert.
+    await tid(page, 'delete-deployment').click();
+    await tid(page, 'confirm-dialog').waitFor({ state: 'visible' });
+    await tid(page, 'confirm-ok').click();
+    await waitFor('the cloud_connector_exists alert', async () => /cloud connector/i.test(await tid(page, 'alert').innerText()));
+    assert.doesNotMatch(await tid(page, 'alert').innerText(), /^\s*\{/);
+    assert.ok((await platform.deployments()).some((d) => d.id === id), 'the deployment is still there');
     await clickAction(page, 'action-delete');
     await tid(page, 'confirm-dialog').waitFor({ state: 'visible' });
     assert.match(await tid(page, 'confirm-message').innerText(), new RegExp(connectorId));
@@ -137,6 +144,16 @@ test('seed flow: create, provision, start, invoke, stop, delete through the UI',
     await page.locator(`tr[data-connector-id="${connectorId}"]`).waitFor({ state: 'detached', timeout: 30000 });
     await tid(page, 'action-provision').waitFor({ state: 'visible', timeout: 15000 });
     assert.equal(await tid(page, 'action-delete').count(), 0);
+
+    // Now the deployment itself: the confirmation names it; afterwards the list no longer has it.
+    await tid(page, 'delete-deployment').click();
+    await tid(page, 'confirm-dialog').waitFor({ state: 'visible' });
+    assert.match(await tid(page, 'confirm-message').innerText(), new RegExp(id));
+    await tid(page, 'confirm-ok').click();
+    await page.waitForURL((u) => u.pathname === '/console/');
+    await tid(page, 'deployments-table').waitFor();
+    await page.locator(`tr[data-deployment-id="${id}"]`).waitFor({ state: 'detached', timeout: 10000 });
+    assert.ok(!(await platform.deployments()).some((d) => d.id === id), 'the deployment is gone');
 
     // The device sign-in page, for a code the CLI would have asked for.
     const code = await (await fetch(`${platform.apiUrl}/api/v1/device/code`, {

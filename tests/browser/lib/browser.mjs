@@ -2,7 +2,7 @@
 // hence createRequire: the test files live in the source tree), plus the console helpers the tests share:
 // sign-in through the UI, screenshots at 1280 and 400 px with the overflow check, and failure artifacts.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -111,6 +111,10 @@ export async function shoot(page, name) {
 // Runs `fn`; on a failure saves a screenshot of `getPage()`'s page and the platform's log tail into the
 // artifacts dir, prints their paths, and rethrows.
 export async function withArtifacts(name, getState, fn) {
+  // A passing run removes what an earlier failing run of this test left, so FAILED-* files are always current.
+  for (const stale of [`FAILED-${name}.png`, `FAILED-${name}-platform.log`]) {
+    rmSync(path.join(artifactsDir(), stale), { force: true });
+  }
   try {
     await fn();
   } catch (e) {

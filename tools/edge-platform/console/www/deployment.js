@@ -92,6 +92,24 @@ async function act(button, method, path, body) {
   }
 }
 
+// Asks first (naming the deployment); the platform refuses while a connector is connected or a cloud connector
+// exists, and that refusal shows as the alert. Gone: back to the list.
+async function deleteDeployment(button) {
+  const name = byTestId('deployment-name').textContent;
+  const ok = await confirm(`Delete deployment ${name} (${depId})? Its secret stops working, and its registered ` +
+    'tools and bundle assignment are removed. This cannot be undone.', 'Delete deployment');
+  if (!ok) return;
+  button.disabled = true;
+  try {
+    await api('DELETE', base);
+    poller.stop();
+    location.assign('/console/');
+  } catch (e) {
+    showAlert(e.message);
+    button.disabled = false;
+  }
+}
+
 function renderConnectors(list) {
   const tbody = byTestId('connectors-table').tBodies[0];
   const existing = new Map([...tbody.rows].map((r) => [r.dataset.connectorId, r]));
@@ -200,6 +218,7 @@ async function main() {
     act(byTestId('assign-bundle'), 'PUT', `${base}/bundle`, body);
   });
   byTestId('unassign-bundle').addEventListener('click', (ev) => act(ev.currentTarget, 'DELETE', `${base}/bundle`));
+  byTestId('delete-deployment').addEventListener('click', (ev) => deleteDeployment(ev.currentTarget));
   poller = poll(refresh, 2000);
 }
 
