@@ -3,7 +3,6 @@
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -11,9 +10,9 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/lws_server.h"
 #include "edge/protocol/json_writer.h"
 #include "edge/runtime/health.h"
 
@@ -26,13 +25,7 @@ constexpr char kComponent[] = "health";
 // logger once that server stops (its logger may be gone by then).
 std::atomic<Logger*> g_lws_logger{nullptr};
 
-void LwsLog(int level, const char* line) {
-  Logger* logger = g_lws_logger.load();
-  if (logger == nullptr) logger = &Logger::Default();
-  std::string_view text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  logger->Log(level == LLL_ERR ? LogLevel::kError : LogLevel::kWarn, "lws", text);
-}
+void LwsLog(int level, const char* line) { LogLwsLine(g_lws_logger.load(), level, line); }
 
 void ReleaseLwsLogger(Logger* logger) {
   Logger* ours = logger != nullptr ? logger : &Logger::Default();
@@ -54,7 +47,6 @@ struct Session {
 // lws only logs why the bind failed; bind once more ourselves to name the cause.
 absl::Status BindError(const std::string& host, int port) {
   const std::string address = absl::StrCat(host, ":", port);
-  int err = 0;
   sockaddr_in6 sa6{};
   sockaddr_in sa4{};
   sockaddr* sa = nullptr;
@@ -73,13 +65,7 @@ absl::Status BindError(const std::string& host, int port) {
                                                    "' is not an IP address; set HEALTH_HOST to e.g. 0.0.0.0 or "
                                                    "127.0.0.1"));
   }
-  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0) {
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, sa, sa_len) != 0 || listen(fd, 1) != 0) err = errno;
-    close(fd);
-  }
+  const int err = ProbeBindErrno(sa, sa_len);
   if (err == EADDRNOTAVAIL) {
     return absl::UnavailableError(absl::StrCat("health server cannot listen on ", address,
                                                ": no local interface has this address; set HEALTH_HOST to a local "
@@ -98,9 +84,7 @@ std::string NotFoundBody() {
 
 struct HealthServer::Impl {
   HealthOptions options;
-  lws_context* context = nullptr;
-  std::thread thread;
-  std::atomic<bool> stopping{false};
+  LwsServerThread server;
   int bound_port = 0;
   lws_protocols protocols[2] = {};
 
@@ -139,23 +123,6 @@ struct HealthServer::Impl {
 };
 
 namespace {
-
-// The method of the request, from the header lws parsed the URI into.
-const char* MethodOf(lws* wsi) {
-  struct Known {
-    lws_token_indexes token;
-    const char* name;
-  };
-  static constexpr Known kKnown[] = {
-      {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_HEAD_URI, "HEAD"},     {WSI_TOKEN_POST_URI, "POST"},
-      {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_DELETE_URI, "DELETE"},
-      {WSI_TOKEN_OPTIONS_URI, "OPTIONS"}, {WSI_TOKEN_CONNECT, "CONNECT"},
-  };
-  for (const Known& k : kKnown) {
-    if (lws_hdr_total_length(wsi, k.token) > 0) return k.name;
-  }
-  return "?";
-}
 
 bool HasRequestBody(lws* wsi) {
   char length[32] = {};
@@ -200,7 +167,7 @@ int HealthServer::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* us
       auto* impl = static_cast<Impl*>(lws_context_user(lws_get_context(wsi)));
       std::string_view uri = in != nullptr ? std::string_view(static_cast<const char*>(in), len) : "/";
       delete session->pending;
-      session->pending = new Response(impl->Respond(MethodOf(wsi), uri));
+      session->pending = new Response(impl->Respond(LwsRequestMethod(wsi), uri));
       // lws only offers HTTP_WRITEABLE once a request body has been read: answer after BODY_COMPLETION.
       if (!HasRequestBody(wsi)) lws_callback_on_writable(wsi);
       return 0;
@@ -246,7 +213,7 @@ HealthServer::~HealthServer() { Stop(); }
 
 absl::Status HealthServer::Start() {
   Impl& impl = *impl_;
-  if (impl.context != nullptr) return absl::FailedPreconditionError("health server already started");
+  if (impl.server.running()) return absl::FailedPreconditionError("health server already started");
   const HealthOptions& o = impl.options;
   if (o.port < 0 || o.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("health server port ", o.port,
@@ -268,8 +235,8 @@ absl::Status HealthServer::Start() {
   info.user = &impl;
   // "0.0.0.0" means IPv4 only, as it would for any other server; lws would otherwise bind [::] for it.
   if (o.host == "0.0.0.0") info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-  impl.context = lws_create_context(&info);
-  if (impl.context == nullptr) return absl::InternalError("health server: cannot create the libwebsockets context");
+  lws_context* context = lws_create_context(&info);
+  if (context == nullptr) return absl::InternalError("health server: cannot create the libwebsockets context");
 
   lws_context_creation_info vinfo{};
   vinfo.port = o.port;
@@ -277,21 +244,15 @@ absl::Status HealthServer::Start() {
   vinfo.protocols = impl.protocols;
   vinfo.vhost_name = "edge-health";
   vinfo.options = info.options & LWS_SERVER_OPTION_DISABLE_IPV6;
-  lws_vhost* vhost = lws_create_vhost(impl.context, &vinfo);
+  lws_vhost* vhost = lws_create_vhost(context, &vinfo);
   int port = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : 0;
   if (vhost == nullptr || port <= 0) {
-    lws_context_destroy(impl.context);
-    impl.context = nullptr;
+    lws_context_destroy(context);
     ReleaseLwsLogger(o.logger);
     return BindError(o.host, o.port);
   }
   impl.bound_port = port;
-  impl.stopping.store(false);
-  impl.thread = std::thread([&impl] {
-    while (!impl.stopping.load()) {
-      if (lws_service(impl.context, 0) < 0) break;
-    }
-  });
+  impl.server.Start(context);
   return absl::OkStatus();
 }
 
@@ -299,12 +260,8 @@ int HealthServer::port() const { return impl_->bound_port; }
 
 void HealthServer::Stop() {
   Impl& impl = *impl_;
-  if (impl.context == nullptr) return;
-  impl.stopping.store(true);
-  lws_cancel_service(impl.context);  // the only lws call allowed off the service thread
-  if (impl.thread.joinable()) impl.thread.join();
-  lws_context_destroy(impl.context);  // the service thread is gone: this thread owns the context now
-  impl.context = nullptr;
+  if (!impl.server.running()) return;
+  impl.server.Stop();
   ReleaseLwsLogger(impl.options.logger);
 }
 

@@ -5,18 +5,17 @@
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
-#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/lws_server.h"
 #include "relay/relay_options.h"
 
 namespace edge::runtime::relay {
@@ -26,13 +25,7 @@ namespace {
 // (until they install theirs) go to the relay's logger instead of lws's own stderr format.
 std::atomic<Logger*> g_lws_logger{nullptr};
 
-void LwsLog(int level, const char* line) {
-  Logger* logger = g_lws_logger.load();
-  if (logger == nullptr) logger = &Logger::Default();
-  std::string_view text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  logger->Log(level == LLL_ERR ? LogLevel::kError : LogLevel::kWarn, "lws", text);
-}
+void LwsLog(int level, const char* line) { LogLwsLine(g_lws_logger.load(), level, line); }
 
 // A refused request's body is read and dropped (so the client sees the answer instead of a reset) up to this
 // much; a client that keeps sending past it is disconnected.
@@ -52,22 +45,6 @@ struct Exchange {
 struct Session {
   Exchange* exchange;
 };
-
-const char* MethodOf(lws* wsi) {
-  struct Known {
-    lws_token_indexes token;
-    const char* name;
-  };
-  static constexpr Known kKnown[] = {
-      {WSI_TOKEN_GET_URI, "GET"},         {WSI_TOKEN_HEAD_URI, "HEAD"},     {WSI_TOKEN_POST_URI, "POST"},
-      {WSI_TOKEN_PUT_URI, "PUT"},         {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_DELETE_URI, "DELETE"},
-      {WSI_TOKEN_OPTIONS_URI, "OPTIONS"}, {WSI_TOKEN_CONNECT, "CONNECT"},
-  };
-  for (const Known& k : kKnown) {
-    if (lws_hdr_total_length(wsi, k.token) > 0) return k.name;
-  }
-  return "?";
-}
 
 // Percent-encodes one decoded query argument, keeping its first '=' (the name/value separator).
 void AppendEncodedArg(std::string_view arg, std::string* out) {
@@ -191,14 +168,7 @@ absl::Status BindError(const std::string& host, int port) {
     return absl::InvalidArgumentError(absl::StrCat("webhook relay cannot listen on ", address,
                                                    ": not an IPv4 address"));
   }
-  int err = 0;
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0) {
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 || listen(fd, 1) != 0) err = errno;
-    close(fd);
-  }
+  const int err = ProbeBindErrno(reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
   const std::string why = err == 0 || err == EADDRINUSE ? "address in use" : std::strerror(err);
   return absl::UnavailableError(absl::StrCat("webhook relay cannot listen on ", address, ": ", why,
                                              "; set WEBHOOK_RELAY_PORT to a free port (0 picks one), or "
@@ -211,9 +181,7 @@ struct RelayServer::Impl {
   RelayServerOptions options;
   RelayHandler* handler = nullptr;
   Logger* logger = nullptr;
-  lws_context* context = nullptr;
-  std::thread thread;
-  std::atomic<bool> stopping{false};
+  LwsServerThread server;
   int bound_port = 0;
   lws_protocols protocols[2] = {};
 
@@ -226,7 +194,7 @@ int RelayServer::Impl::OnRequest(lws* wsi, Session* session, std::string_view ur
   delete session->exchange;
   session->exchange = new Exchange();
   Exchange& ex = *session->exchange;
-  ex.head.method = MethodOf(wsi);
+  ex.head.method = LwsRequestMethod(wsi);
   ex.head.path = std::string(uri);
   ex.head.query = QueryOf(wsi);
   ex.head.content_length = ContentLength(wsi);
@@ -348,7 +316,7 @@ RelayServer::~RelayServer() { Stop(); }
 
 absl::Status RelayServer::Start() {
   Impl& impl = *impl_;
-  if (impl.context != nullptr) return absl::FailedPreconditionError("webhook relay already started");
+  if (impl.server.running()) return absl::FailedPreconditionError("webhook relay already started");
   const RelayServerOptions& o = impl.options;
   if (o.port < 0 || o.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("webhook relay port ", o.port,
@@ -371,8 +339,8 @@ absl::Status RelayServer::Start() {
   info.fd_limit_per_thread = 128;
   info.max_http_header_data = 16384;  // providers send a few KiB of headers (signatures, ids, user agents)
   info.user = &impl;
-  impl.context = lws_create_context(&info);
-  if (impl.context == nullptr) return absl::InternalError("webhook relay: cannot create the libwebsockets context");
+  lws_context* context = lws_create_context(&info);
+  if (context == nullptr) return absl::InternalError("webhook relay: cannot create the libwebsockets context");
 
   lws_context_creation_info vinfo{};
   vinfo.port = o.port;
@@ -380,20 +348,14 @@ absl::Status RelayServer::Start() {
   vinfo.protocols = impl.protocols;
   vinfo.vhost_name = "edge-webhook-relay";
   vinfo.options = LWS_SERVER_OPTION_DISABLE_IPV6;
-  lws_vhost* vhost = lws_create_vhost(impl.context, &vinfo);
+  lws_vhost* vhost = lws_create_vhost(context, &vinfo);
   const int port = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : 0;
   if (vhost == nullptr || port <= 0) {
-    lws_context_destroy(impl.context);
-    impl.context = nullptr;
+    lws_context_destroy(context);
     return BindError(o.host, o.port);
   }
   impl.bound_port = port;
-  impl.stopping.store(false);
-  impl.thread = std::thread([&impl] {
-    while (!impl.stopping.load()) {
-      if (lws_service(impl.context, 0) < 0) break;
-    }
-  });
+  impl.server.Start(context);
   return absl::OkStatus();
 }
 
@@ -401,12 +363,8 @@ int RelayServer::port() const { return impl_->bound_port; }
 
 void RelayServer::Stop() {
   Impl& impl = *impl_;
-  if (impl.context == nullptr) return;
-  impl.stopping.store(true);
-  lws_cancel_service(impl.context);  // the only lws call allowed off the service thread
-  if (impl.thread.joinable()) impl.thread.join();
-  lws_context_destroy(impl.context);  // the service thread is gone: this thread owns the context now
-  impl.context = nullptr;
+  if (!impl.server.running()) return;
+  impl.server.Stop();
   Logger* ours = impl.logger;
   g_lws_logger.compare_exchange_strong(ours, nullptr);  // the logger may not outlive us
 }

@@ -4,10 +4,8 @@
 // test_connector.h, an lws client speaking Tool RPC) standing in for a connector and its relay.
 #include <curl/curl.h>
 #include <gtest/gtest.h>
-#include <libwebsockets.h>
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -18,69 +16,14 @@
 #include "edge/protocol/auth.h"
 #include "edge/protocol/messages.h"
 #include "platform_env.h"
+#include "platform_link.h"
 #include "test_connector.h"
 
 namespace edge::testing {
 namespace {
 
-using platform::testing::ConnectorOptions;
 using platform::testing::HubTestEnv;
 using platform::testing::TestConnector;
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// A client-only lws context serviced by the test thread (as in bundles_push_test.cc).
-class ClientLoop {
- public:
-  ClientLoop() {
-    lws_set_log_level(LLL_ERR, nullptr);
-    lws_context_creation_info info{};
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    context_ = lws_create_context(&info);
-    if (context_ == nullptr) return;
-    lws_context_creation_info client{};
-    client.port = CONTEXT_PORT_NO_LISTEN;
-    client.vhost_name = "client";
-    client.protocols = TestConnector::Protocols();
-    vhost_ = lws_create_vhost(context_, &client);
-    tick_.loop = this;
-    lws_sul_schedule(context_, 0, &tick_.sul, &ClientLoop::OnTick, 10 * LWS_US_PER_MS);
-  }
-  ~ClientLoop() {
-    if (context_ == nullptr) return;
-    lws_sul_cancel(&tick_.sul);
-    lws_context_destroy(context_);
-  }
-  lws_context* context() const { return context_; }
-  lws_vhost* vhost() const { return vhost_; }
-
-  bool RunUntil(const std::function<bool()>& done, int64_t timeout_ms = 10000) {
-    const int64_t deadline = SteadyMs() + timeout_ms;
-    while (!done()) {
-      if (SteadyMs() > deadline || context_ == nullptr) return false;
-      lws_service(context_, 0);
-    }
-    return true;
-  }
-
- private:
-  struct Tick {
-    lws_sorted_usec_list_t sul;  // first member: the callback casts back
-    ClientLoop* loop;
-  };
-  static void OnTick(lws_sorted_usec_list_t* sul) {
-    auto* tick = reinterpret_cast<Tick*>(sul);
-    lws_sul_schedule(tick->loop->context_, 0, &tick->sul, &ClientLoop::OnTick, 10 * LWS_US_PER_MS);
-  }
-
-  lws_context* context_ = nullptr;
-  lws_vhost* vhost_ = nullptr;
-  Tick tick_{};
-};
 
 // A provider's request: a raw body and exactly the given header lines (no Content-Type added).
 HttpResult Hook(const std::string& method, const std::string& url, const std::string& body,
@@ -127,32 +70,13 @@ std::optional<std::string> DeliveryHeader(const rapidjson::Value& delivery, cons
   return std::nullopt;
 }
 
-class PlatformWebhooksTest : public ::testing::Test {
+class PlatformWebhooksTest : public PlatformLinkTest {
  protected:
-  void SetUp() override {
-    root_ = MakeTempDir();
-    dir_ = root_ + "/data";
-    AdminOk(dir_, {"create-org", "--name", "Acme", "--id", "org_acme"});
-    token_ = AdminOk(dir_, {"issue-token", "--org", "org_acme"});
-    // 60 per minute: bursts of 10, then one a second, so the rate test never races the refill.
-    server_ = std::make_unique<PlatformServer>(
-        dir_, std::vector<std::string>{"--log-level", "warn", "--webhook-rate-limit-per-minute", "60"});
-    ASSERT_TRUE(server_->Start());
-    api_ = server_->api_url();
-    rpc_port_ = std::stoi(server_->rpc_url().substr(server_->rpc_url().rfind(':') + 1));
-  }
-  void TearDown() override {
-    connectors_.clear();
-    loop_.reset();
-    if (server_) {
-      EXPECT_EQ(server_->Stop().exit_code, 0);
-    }
-    RemoveTree(root_);
+  // 60 per minute: bursts of 10, then one a second, so the rate test never races the refill.
+  std::vector<std::string> ServerFlags() const override {
+    return {"--log-level", "warn", "--webhook-rate-limit-per-minute", "60"};
   }
 
-  HttpResult Send(const std::string& method, const std::string& path, const std::string& body = "") {
-    return Http(method, api_ + path, body, Bearer(token_));
-  }
   // A new deployment; its secret in *secret.
   std::string Deployment(const std::string& name, std::string* secret = nullptr) {
     HttpResult created = Send("POST", "/api/v1/deployments", R"({"name":")" + name + R"("})");
@@ -166,13 +90,7 @@ class PlatformWebhooksTest : public ::testing::Test {
   // A serving test connector whose hello reports `relay` (none: the relay is off).
   TestConnector* Connect(const std::string& id, const std::string& secret,
                          const std::optional<protocol::RelayInfo>& relay) {
-    ConnectorOptions options;
-    options.authorization = protocol::BasicAuthorization(id, secret);
-    auto c = std::make_unique<TestConnector>(loop_->context(), loop_->vhost(), rpc_port_, options);
-    TestConnector* raw = c.get();
-    connectors_.push_back(std::move(c));
-    EXPECT_TRUE(loop_->RunUntil([&] { return raw->established || raw->failed; }) && raw->established)
-        << raw->error;
+    TestConnector* raw = Link(id, secret);
     protocol::HelloParams hello;
     hello.version = "0.0.1-test";
     hello.instance_id = "6f1c2a7e-3b7d-4c1e-9a55-0d2f3c4b5a69";
@@ -218,12 +136,6 @@ class PlatformWebhooksTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.Json();
   }
-
-  std::string root_, dir_, token_, api_;
-  int rpc_port_ = 0;
-  std::unique_ptr<PlatformServer> server_;
-  std::unique_ptr<ClientLoop> loop_ = std::make_unique<ClientLoop>();
-  std::vector<std::unique_ptr<TestConnector>> connectors_;
 };
 
 TEST_F(PlatformWebhooksTest, CloudPublicIsCreatedListedWithoutSecretsAndDeleted) {

@@ -19,37 +19,14 @@ using testing::HttpAnswer;
 using testing::HttpRequest;
 using testing::TestHttpServer;
 
-class DownloadTest : public ::testing::Test {
+class DownloadTest : public testing::DownloadFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/bundle-download-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    settings_.connect_timeout_ms = 2000;
-    settings_.request_timeout_ms = 5000;
-    settings_.download_timeout_ms = 10000;
-    settings_.stall_timeout_ms = 1000;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  DownloadTest() : DownloadFixture("download", /*stall_timeout_ms=*/1000) {}
 
-  // Every file left in the downloads directory.
-  std::vector<std::string> Left() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    return names;
-  }
-
+  using DownloadFixture::Request;
   DownloadRequest Request(const TestHttpServer& server, const std::string& body) const {
-    DownloadRequest r;
-    r.url = server.url("/api/v1/bundles/b_1/versions/1/download");
-    r.authorization = "Basic ZGVwXzE6c2VjcmV0";
-    r.expected_sha256 = bundle::Sha256Hex(body);
-    r.max_bytes = 1024;
-    r.downloads_dir = dir_;
-    return r;
+    return Request(server.url("/api/v1/bundles/b_1/versions/1/download"), body);
   }
-
-  fs::path dir_;
-  HttpSettings settings_;
 };
 
 TEST_F(DownloadTest, StreamsToTheArchiveFileAndSendsTheCredentials) {

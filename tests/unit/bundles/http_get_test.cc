@@ -32,35 +32,9 @@ using testing::HttpAnswer;
 using testing::HttpRequest;
 using testing::TestHttpServer;
 
-class HttpGetTest : public ::testing::Test {
+class HttpGetTest : public testing::DownloadFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/bundle-http-get-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    downloads_ = dir_ / "downloads";
-    fs::create_directories(downloads_);
-    settings_.connect_timeout_ms = 2000;
-    settings_.request_timeout_ms = 5000;
-    settings_.download_timeout_ms = 10000;
-    settings_.stall_timeout_ms = 5000;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  bool DownloadsEmpty() const { return fs::is_empty(downloads_); }
-
-  DownloadRequest Request(const std::string& url, const std::string& body) const {
-    DownloadRequest r;
-    r.url = url;
-    r.authorization = "Basic ZGVwXzE6c2VjcmV0";
-    r.expected_sha256 = bundle::Sha256Hex(body);
-    r.max_bytes = 1024;
-    r.downloads_dir = downloads_;
-    return r;
-  }
-
-  fs::path dir_;
-  fs::path downloads_;
-  HttpSettings settings_;
+  HttpGetTest() : DownloadFixture("http-get", /*stall_timeout_ms=*/5000) {}
 };
 
 TEST_F(HttpGetTest, ARedirectIsNotFollowedAndIsReported) {

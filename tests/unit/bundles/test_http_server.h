@@ -1,12 +1,15 @@
 // A tiny HTTP/1.1 server on 127.0.0.1 for the bundle download tests: one thread per connection, one request per
 // connection, canned answers from a handler. It can send a body chunked or end it by closing, stop after some
-// bytes and stall (until the server is destroyed) or hang up, and records the requests it saw.
+// bytes and stall (until the server is destroyed) or hang up, and records the requests it saw. DownloadFixture is
+// the test fixture both download tests start from.
 #ifndef EDGE_TESTS_UNIT_BUNDLES_TEST_HTTP_SERVER_H_
 #define EDGE_TESTS_UNIT_BUNDLES_TEST_HTTP_SERVER_H_
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,12 +18,16 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bundles/download.h"
+#include "edge/bundle/tree.h"
 
 namespace edge::runtime::bundles::testing {
 
@@ -185,6 +192,48 @@ class TestHttpServer {
   mutable std::mutex mu_;
   std::vector<std::thread> workers_;
   std::vector<HttpRequest> requests_;
+};
+
+// A scratch dir /tmp/bundle-<name>-XXXXXX with an empty downloads/ inside, short HTTP timeouts, and archive
+// requests with test credentials and a 1024 byte cap.
+class DownloadFixture : public ::testing::Test {
+ protected:
+  DownloadFixture(std::string name, int stall_timeout_ms) : name_(std::move(name)) {
+    settings_.connect_timeout_ms = 2000;
+    settings_.request_timeout_ms = 5000;
+    settings_.download_timeout_ms = 10000;
+    settings_.stall_timeout_ms = stall_timeout_ms;
+  }
+  void SetUp() override {
+    std::string tmpl = "/tmp/bundle-" + name_ + "-XXXXXX";
+    dir_ = mkdtemp(tmpl.data());
+    downloads_ = dir_ / "downloads";
+    std::filesystem::create_directories(downloads_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Every file left in the downloads directory.
+  std::vector<std::string> Left() const {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(downloads_)) names.push_back(e.path().filename().string());
+    return names;
+  }
+  bool DownloadsEmpty() const { return std::filesystem::is_empty(downloads_); }
+
+  DownloadRequest Request(const std::string& url, const std::string& body) const {
+    DownloadRequest r;
+    r.url = url;
+    r.authorization = "Basic ZGVwXzE6c2VjcmV0";
+    r.expected_sha256 = bundle::Sha256Hex(body);
+    r.max_bytes = 1024;
+    r.downloads_dir = downloads_;
+    return r;
+  }
+
+  std::string name_;
+  std::filesystem::path dir_;
+  std::filesystem::path downloads_;
+  HttpSettings settings_;
 };
 
 }  // namespace edge::runtime::bundles::testing

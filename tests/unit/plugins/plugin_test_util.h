@@ -3,42 +3,25 @@
 #ifndef EDGE_TESTS_UNIT_PLUGINS_PLUGIN_TEST_UTIL_H_
 #define EDGE_TESTS_UNIT_PLUGINS_PLUGIN_TEST_UTIL_H_
 
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "edge/runtime/log.h"
 #include "edge/runtime/plugin_host.h"
 #include "edge/runtime/tool.h"
+#include "support/capturing_logger.h"
+#include "support/scratch_dir.h"
 
 namespace edge::runtime::testutil {
 
 namespace fs = std::filesystem;
 
-class ScratchDir {
+class ScratchDir : public ::edge::testing::ScratchDir {
  public:
-  ScratchDir() {
-    std::string pattern = (fs::path(::testing::TempDir()) / "edge-plugins-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) != nullptr ? fs::path(pattern) : fs::path();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  fs::path path_;
+  ScratchDir() : ::edge::testing::ScratchDir("edge-plugins-test") {}
 };
 
 inline void WriteFile(const fs::path& path, std::string_view bytes) {
@@ -46,33 +29,10 @@ inline void WriteFile(const fs::path& path, std::string_view bytes) {
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// Keeps every line logged through it.
-class CapturingLogger {
+// Info and above, like a default Logger.
+class CapturingLogger : public ::edge::testing::CapturingLogger {
  public:
-  CapturingLogger()
-      : logger_(
-            [this](LogLevel level, std::string_view component, std::string_view message) {
-              absl::MutexLock lock(&mu_);
-              lines_.push_back(std::string(LogLevelName(level)) + " [" + std::string(component) + "] " +
-                               std::string(message));
-            },
-            LogLevel::kInfo) {}
-  Logger* logger() { return &logger_; }
-  std::vector<std::string> lines() const {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-  bool Contains(std::string_view needle) const {
-    for (const auto& l : lines()) {
-      if (l.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_;
-  Logger logger_;
+  CapturingLogger() : ::edge::testing::CapturingLogger(LogLevel::kInfo) {}
 };
 
 // A PluginHost whose content store lives in a scratch directory.

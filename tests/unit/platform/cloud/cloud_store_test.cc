@@ -1,35 +1,16 @@
 // The cloud_connectors table (store/cloud_store.cc): records, the one-per-deployment rule, and the secrets.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "edge/protocol/auth.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
 namespace edge::platform::store {
 namespace {
 
-namespace fs = std::filesystem;
-
-class CloudStoreTest : public ::testing::Test {
+class CloudStoreTest : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "edge-cloud-store-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(dir_ + "/platform.db");
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = *std::move(s);
-    ASSERT_TRUE(store_->CreateOrg("Acme", "org_acme").ok());
-    absl::StatusOr<DeploymentSecret> d = store_->CreateDeployment("org_acme", "site");
-    ASSERT_TRUE(d.ok());
-    deployment_ = d->deployment.id;
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
+  CloudStoreTest() : StoreFixture("cloud-store") {}
 
   CloudConnector Record(const std::string& id) {
     CloudConnector c;
@@ -41,9 +22,6 @@ class CloudStoreTest : public ::testing::Test {
     c.created_at_ms = 1000;
     return c;
   }
-
-  std::string dir_, deployment_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(CloudStoreTest, SecretsNameTheirConnector) {

@@ -1,35 +1,16 @@
 // store/webhook_store.cc: deliveries are stored once per (deployment, deliveryId), and only the newest keep
 // their headers and body, while older ids still count as duplicates.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "store/store.h"
+#include "store_fixture.h"
 
 namespace edge::platform::store {
 namespace {
 
-namespace fs = std::filesystem;
-
-class WebhookStoreTest : public ::testing::Test {
+class WebhookStoreTest : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "edge-webhook-store-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    absl::StatusOr<std::unique_ptr<Store>> s = Store::Open(dir_ + "/platform.db");
-    ASSERT_TRUE(s.ok()) << s.status();
-    store_ = *std::move(s);
-    ASSERT_TRUE(store_->CreateOrg("Acme", "org_acme").ok());
-    absl::StatusOr<DeploymentSecret> d = store_->CreateDeployment("org_acme", "site");
-    ASSERT_TRUE(d.ok());
-    deployment_ = d->deployment.id;
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
+  WebhookStoreTest() : StoreFixture("webhook-store") {}
 
   WebhookDelivery Delivery(const std::string& id, const std::string& body) {
     WebhookDelivery d;
@@ -46,9 +27,6 @@ class WebhookStoreTest : public ::testing::Test {
     d.signature = "none";
     return d;
   }
-
-  std::string dir_, deployment_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(WebhookStoreTest, ADeliveryIdIsStoredOncePerDeployment) {
