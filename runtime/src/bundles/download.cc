@@ -164,32 +164,17 @@ absl::StatusOr<BundleTarget> ParseBundleTarget(std::string_view json) {
 
 absl::Status CheckHttpUrl(std::string_view url, bool allow_insecure) {
   const std::string lower = absl::AsciiStrToLower(ToAbsl(url.substr(0, 8)));
-  bool secure = false;
-  std::string_view rest;
-  if (lower.rfind("https://", 0) == 0) {
-    secure = true;
-    rest = url.substr(8);
-  } else if (lower.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else {
+  if (lower.rfind("https://", 0) != 0 && lower.rfind("http://", 0) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("platformApiUrl '", ToAbsl(url), "' must start with http:// or https:// (PLATFORM_API_URL)"));
   }
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("platformApiUrl '", ToAbsl(url), "' must not hold user info: credentials never go in the URL"));
+  absl::StatusOr<link::LinkUrl> parsed = link::ParseHttpUrl(url);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("platformApiUrl: ", parsed.status().message()));
   }
-  std::string host;
-  if (!authority.empty() && authority.front() == '[') {
-    host = std::string(authority.substr(1, authority.find(']') - 1));
-  } else {
-    host = std::string(authority.substr(0, authority.rfind(':')));
-  }
-  if (host.empty()) return absl::InvalidArgumentError(absl::StrCat("platformApiUrl '", ToAbsl(url), "' has no host"));
-  if (secure || allow_insecure || link::IsLoopbackHost(host)) return absl::OkStatus();
+  if (parsed->secure || allow_insecure || link::IsLoopbackHost(parsed->host)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
-      "refusing to send credentials over unencrypted http:// to ", host,
+      "refusing to send credentials over unencrypted http:// to ", parsed->host,
       ", which is not a loopback address: use https:// in platformApiUrl, or set allowInsecureWs to accept the risk"));
 }
 

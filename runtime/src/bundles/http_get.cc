@@ -10,8 +10,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "link/connect.h"
 
 namespace edge::runtime::bundles {
 namespace {
@@ -21,63 +21,6 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxErrorBody = 64 << 10;
 constexpr lws_usec_t kTickUs = 20 * LWS_US_PER_MS;  // how often timeouts and the abort flag are checked
 constexpr char kProtocolName[] = "edge-http-get";
-
-struct ParsedUrl {
-  bool secure = false;
-  std::string host;  // without brackets for IPv6 literals
-  int port = 0;
-  std::string path = "/";  // with the query
-  bool ipv6 = false;
-};
-
-bool ParseUrl(std::string_view url, ParsedUrl* out, std::string* why) {
-  const std::string lower = absl::AsciiStrToLower(std::string(url.substr(0, 8)));
-  std::string_view rest;
-  if (lower.rfind("https://", 0) == 0) {
-    out->secure = true;
-    rest = url.substr(8);
-  } else if (lower.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else {
-    *why = "not an http:// or https:// URL";
-    return false;
-  }
-  rest = rest.substr(0, rest.find('#'));
-  const size_t slash = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    out->path = std::string(rest.substr(slash));
-    if (out->path.front() == '?') out->path.insert(0, "/");
-  }
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      *why = "unterminated IPv6 address";
-      return false;
-    }
-    out->host = std::string(authority.substr(1, close - 1));
-    out->ipv6 = true;
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
-  } else {
-    const size_t colon = authority.rfind(':');
-    out->host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  out->port = out->secure ? 443 : 80;
-  if (!port.empty()) {
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out->port);
-    if (ec != std::errc() || end != port.data() + port.size() || out->port < 1 || out->port > 65535) {
-      *why = "bad port";
-      return false;
-    }
-  }
-  if (out->host.empty()) {
-    *why = "no host";
-    return false;
-  }
-  return true;
-}
 
 // The state of the one request; lws reaches it through the context's user pointer.
 struct Transfer {
@@ -255,13 +198,14 @@ HttpGetResult HttpGet(const HttpGetRequest& request, const HttpSettings& setting
   t.request = &request;
   t.settings = &settings;
   t.body = &body;
-  ParsedUrl url;
-  std::string why;
-  if (!ParseUrl(request.url, &url, &why)) {
+  absl::StatusOr<link::LinkUrl> parsed = link::ParseHttpUrl(request.url);
+  if (!parsed.ok()) {
     t.result.failure = HttpGetFailure::kBadUrl;
-    t.result.detail = why;
+    t.result.detail = std::string(parsed.status().message());
     return t.result;
   }
+  const link::LinkUrl& url = *parsed;
+  const bool ipv6 = url.host.find(':') != std::string::npos;  // a literal: hosts never hold ':' otherwise
 
   static const lws_protocols kProtocols[] = {
       {kProtocolName, &Callback, 0, 0, 0, nullptr, 0},
@@ -304,9 +248,9 @@ HttpGetResult HttpGet(const HttpGetRequest& request, const HttpSettings& setting
   // ci.host feeds the Host header and the certificate's name check, for which lws cuts it at the first ':'
   // (to drop a port). That breaks an IPv6 literal, so its address is checked in the verification callback.
   const bool default_port = url.port == (url.secure ? 443 : 80);
-  const std::string host_text = url.ipv6 ? absl::StrCat("[", url.host, "]") : url.host;
+  const std::string host_text = ipv6 ? absl::StrCat("[", url.host, "]") : url.host;
   const std::string host_header = default_port ? host_text : absl::StrCat(host_text, ":", url.port);
-  if (url.secure && url.ipv6 && !settings.tls_skip_verify) t.check_ip = url.host;
+  if (url.secure && ipv6 && !settings.tls_skip_verify) t.check_ip = url.host;
   lws_client_connect_info ci{};
   ci.context = context;
   ci.address = url.host.c_str();

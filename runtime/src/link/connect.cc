@@ -21,6 +21,44 @@ absl::Status BadUrl(std::string_view url, std::string_view why) {
                    " (expected ws://host:port/path or wss://host:port/path)"));
 }
 
+// The host and port of a URL's authority into `out` (its port keeps the scheme's default when none is given);
+// why it is not one, or "" (shared by the link's ws:// URLs and the platform API's http:// URLs).
+std::string ParseAuthority(std::string_view authority, LinkUrl* out) {
+  if (authority.find('@') != std::string_view::npos) return "user info is not allowed in the URL";
+  std::string_view port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "unterminated IPv6 literal";
+    out->host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return "unexpected text after the IPv6 literal";
+      port_text = after.substr(1);
+      if (port_text.empty()) return "empty port";
+    }
+  } else {
+    size_t colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) return "empty port";
+      authority = authority.substr(0, colon);
+    }
+    out->host = std::string(authority);
+  }
+  if (out->host.empty()) return "missing host";
+  for (char c : out->host) {
+    if (std::isspace(static_cast<unsigned char>(c))) return "the host contains whitespace";
+  }
+  if (!port_text.empty()) {
+    int port = 0;
+    if (!absl::SimpleAtoi(ToAbsl(port_text), &port) || port < 1 || port > 65535) {
+      return absl::StrCat("bad port '", ToAbsl(port_text), "'");
+    }
+    out->port = port;
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<LinkUrl> ParseLinkUrl(std::string_view url) {
@@ -43,37 +81,32 @@ absl::StatusOr<LinkUrl> ParseLinkUrl(std::string_view url) {
   if (out.path.find_first_of("?#") != std::string::npos) {
     return BadUrl(url, "a query or fragment is not allowed (credentials never go in the URL)");
   }
-  if (authority.find('@') != std::string_view::npos) return BadUrl(url, "user info is not allowed in the URL");
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return BadUrl(url, "unterminated IPv6 literal");
-    out.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return BadUrl(url, "unexpected text after the IPv6 literal");
-      port_text = after.substr(1);
-      if (port_text.empty()) return BadUrl(url, "empty port");
-    }
+  if (std::string why = ParseAuthority(authority, &out); !why.empty()) return BadUrl(url, why);
+  return out;
+}
+
+absl::StatusOr<LinkUrl> ParseHttpUrl(std::string_view url) {
+  LinkUrl out;
+  std::string_view rest;
+  const std::string lower = absl::AsciiStrToLower(ToAbsl(url.substr(0, std::min<size_t>(url.size(), 8))));
+  if (lower.rfind("https://", 0) == 0) {
+    out.secure = true;
+    out.port = 443;
+    rest = url.substr(8);
+  } else if (lower.rfind("http://", 0) == 0) {
+    out.port = 80;
+    rest = url.substr(7);
   } else {
-    size_t colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return BadUrl(url, "empty port");
-      authority = authority.substr(0, colon);
-    }
-    out.host = std::string(authority);
+    return absl::InvalidArgumentError(absl::StrCat("invalid URL '", ToAbsl(url), "': not http:// or https://"));
   }
-  if (out.host.empty()) return BadUrl(url, "missing host");
-  for (char c : out.host) {
-    if (std::isspace(static_cast<unsigned char>(c))) return BadUrl(url, "the host contains whitespace");
+  rest = rest.substr(0, rest.find('#'));
+  const size_t end = rest.find_first_of("/?");
+  if (end != std::string_view::npos) {
+    const std::string_view tail = rest.substr(end);
+    out.path = tail.front() == '?' ? absl::StrCat("/", ToAbsl(tail)) : std::string(tail);
   }
-  if (!port_text.empty()) {
-    int port = 0;
-    if (!absl::SimpleAtoi(ToAbsl(port_text), &port) || port < 1 || port > 65535) {
-      return BadUrl(url, absl::StrCat("bad port '", ToAbsl(port_text), "'"));
-    }
-    out.port = port;
+  if (std::string why = ParseAuthority(rest.substr(0, end), &out); !why.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid URL '", ToAbsl(url), "': ", why));
   }
   return out;
 }

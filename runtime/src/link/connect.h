@@ -26,6 +26,10 @@ struct LinkUrl {
 // ws://host[:port][/path] or wss://...; InvalidArgument naming the problem otherwise.
 absl::StatusOr<LinkUrl> ParseLinkUrl(std::string_view url);
 
+// http://host[:port][/path][?query] or https://...: the platform API's URLs. The host and port rules are
+// ParseLinkUrl's; the query stays in `path` and a fragment is dropped. InvalidArgument naming the problem.
+absl::StatusOr<LinkUrl> ParseHttpUrl(std::string_view url);
+
 // localhost, 127.0.0.0/8, ::1.
 bool IsLoopbackHost(std::string_view host);
 

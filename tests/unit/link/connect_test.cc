@@ -47,6 +47,24 @@ TEST(ParseLinkUrlTest, RejectsBadUrlsWithAClearMessage) {
   EXPECT_THAT(std::string(ParseLinkUrl("http://h/").status().message()), HasSubstr("ws:// or wss://"));
 }
 
+TEST(ParseHttpUrlTest, KeepsTheQueryDropsTheFragmentAndSharesTheHostRules) {
+  auto url = ParseHttpUrl("https://[::1]:8443/api/v1/x?limit=5#top");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_TRUE(url->secure);
+  EXPECT_EQ(url->host, "::1");
+  EXPECT_EQ(url->port, 8443);
+  EXPECT_EQ(url->path, "/api/v1/x?limit=5");
+  auto plain = ParseHttpUrl("HTTP://127.0.0.1?x=1");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->port, 80);
+  EXPECT_EQ(plain->path, "/?x=1");
+  for (const char* bad : {"ws://host/", "http://", "http://host:0/", "http://user@host/", "http://[::1/"}) {
+    auto r = ParseHttpUrl(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("invalid URL")) << bad;
+  }
+}
+
 TEST(TransportPolicyTest, RefusesCredentialsOverWsToANonLoopbackHost) {
   auto url = ParseLinkUrl("ws://10.0.0.5:3001/");
   ASSERT_TRUE(url.ok());
