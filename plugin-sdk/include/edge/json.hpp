@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,6 +29,21 @@ class ToolError : public std::runtime_error {
 };
 
 namespace detail {
+
+// RapidJSON's default document starts its pool with a 64 KiB chunk. On glibc every malloc of 1 KiB or more
+// also consolidates the fastbins, so one such document per call cost more than the call itself. These
+// documents grow in chunks that stay in the small-allocation path; bigger values get a chunk of their size.
+constexpr size_t kPoolChunkBytes = 960;
+constexpr size_t kParseStackBytes = 512;
+using Pool = rapidjson::MemoryPoolAllocator<>;
+
+// A document with its own small-chunk pool. Movable: the pool lives on the heap, so a moved document keeps
+// pointing at it.
+struct PooledDocument {
+  std::unique_ptr<Pool> pool = std::make_unique<Pool>(kPoolChunkBytes);
+  rapidjson::Document doc{pool.get(), kParseStackBytes};
+};
+
 inline std::string Serialize(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -42,22 +58,22 @@ inline std::string Serialize(const rapidjson::Value& v) {
 class Json {
  public:
   Json() = default;  // null
-  static Json object() { Json j; j.doc_.SetObject(); return j; }
-  static Json array() { Json j; j.doc_.SetArray(); return j; }
+  static Json object() { Json j; j.doc().SetObject(); return j; }
+  static Json array() { Json j; j.doc().SetArray(); return j; }
   // Parses JSON text; throws ToolError naming the parse error.
   static Json parse(std::string_view text) {
     Json j;
     // Without kParseStopWhenDoneFlag RapidJSON itself rejects trailing content ("root must not be followed").
-    j.doc_.Parse(text.data(), text.size());
-    if (j.doc_.HasParseError()) {
-      throw ToolError(std::string("invalid JSON: ") + rapidjson::GetParseError_En(j.doc_.GetParseError()));
+    j.doc().Parse(text.data(), text.size());
+    if (j.doc().HasParseError()) {
+      throw ToolError(std::string("invalid JSON: ") + rapidjson::GetParseError_En(j.doc().GetParseError()));
     }
     return j;
   }
 
-  Json(const Json& other) { doc_.CopyFrom(other.doc_, doc_.GetAllocator()); }
+  Json(const Json& other) { doc().CopyFrom(other.doc(), doc().GetAllocator()); }
   Json& operator=(const Json& other) {
-    if (this != &other) doc_.CopyFrom(other.doc_, doc_.GetAllocator());
+    if (this != &other) doc().CopyFrom(other.doc(), doc().GetAllocator());
     return *this;
   }
   Json(Json&&) noexcept = default;
@@ -65,37 +81,37 @@ class Json {
 
   template <typename T>
   Json& set(std::string_view key, T&& value) {
-    if (!doc_.IsObject()) doc_.SetObject();
-    auto& a = doc_.GetAllocator();
+    if (!doc().IsObject()) doc().SetObject();
+    auto& a = doc().GetAllocator();
     rapidjson::Value k(key.data(), static_cast<rapidjson::SizeType>(key.size()), a);
     rapidjson::Value v = ToValue(std::forward<T>(value), a);
-    auto it = doc_.FindMember(k);
-    if (it != doc_.MemberEnd()) {
+    auto it = doc().FindMember(k);
+    if (it != doc().MemberEnd()) {
       it->value = std::move(v);
     } else {
-      doc_.AddMember(k, v, a);
+      doc().AddMember(k, v, a);
     }
     return *this;
   }
   template <typename T>
   Json& push(T&& value) {
-    if (!doc_.IsArray()) doc_.SetArray();
-    auto& a = doc_.GetAllocator();
+    if (!doc().IsArray()) doc().SetArray();
+    auto& a = doc().GetAllocator();
     rapidjson::Value v = ToValue(std::forward<T>(value), a);
-    doc_.PushBack(v, a);
+    doc().PushBack(v, a);
     return *this;
   }
 
-  bool is_object() const { return doc_.IsObject(); }
-  std::string dump() const { return detail::Serialize(doc_); }
-  const rapidjson::Value& value() const { return doc_; }
-  rapidjson::Document& document() { return doc_; }
+  bool is_object() const { return doc().IsObject(); }
+  std::string dump() const { return detail::Serialize(doc()); }
+  const rapidjson::Value& value() const { return doc(); }
+  rapidjson::Document& document() { return doc(); }
 
  private:
   using Alloc = rapidjson::Document::AllocatorType;
-  static rapidjson::Value ToValue(const Json& j, Alloc& a) { return rapidjson::Value(j.doc_, a); }
-  static rapidjson::Value ToValue(Json&& j, Alloc& a) { return rapidjson::Value(j.doc_, a); }
-  static rapidjson::Value ToValue(Json& j, Alloc& a) { return rapidjson::Value(j.doc_, a); }
+  static rapidjson::Value ToValue(const Json& j, Alloc& a) { return rapidjson::Value(j.doc(), a); }
+  static rapidjson::Value ToValue(Json&& j, Alloc& a) { return rapidjson::Value(j.doc(), a); }
+  static rapidjson::Value ToValue(Json& j, Alloc& a) { return rapidjson::Value(j.doc(), a); }
   static rapidjson::Value ToValue(const rapidjson::Value& v, Alloc& a) { return rapidjson::Value(v, a); }
   static rapidjson::Value ToValue(std::string_view s, Alloc& a) {
     return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
@@ -117,7 +133,10 @@ class Json {
     }
   }
 
-  rapidjson::Document doc_;
+  rapidjson::Document& doc() { return pooled_.doc; }
+  const rapidjson::Document& doc() const { return pooled_.doc; }
+
+  detail::PooledDocument pooled_;
 };
 
 // A call's arguments: a JSON object already validated by the host against the tool's inputSchema.
@@ -126,11 +145,11 @@ class Json {
 class Args {
  public:
   explicit Args(std::string_view json_text) : raw_(json_text) {
-    doc_.Parse(json_text.data(), json_text.size());
-    if (doc_.HasParseError()) {
-      throw ToolError(std::string("arguments are not valid JSON: ") + rapidjson::GetParseError_En(doc_.GetParseError()));
+    doc().Parse(json_text.data(), json_text.size());
+    if (doc().HasParseError()) {
+      throw ToolError(std::string("arguments are not valid JSON: ") + rapidjson::GetParseError_En(doc().GetParseError()));
     }
-    if (!doc_.IsObject()) throw ToolError("arguments must be a JSON object");
+    if (!doc().IsObject()) throw ToolError("arguments must be a JSON object");
   }
 
   bool has(std::string_view key) const { return Find(key) != nullptr; }
@@ -150,13 +169,13 @@ class Args {
 
   // The member itself (nullptr when absent), for arrays and nested objects.
   const rapidjson::Value* find(std::string_view key) const { return Find(key); }
-  const rapidjson::Value& json() const { return doc_; }
+  const rapidjson::Value& json() const { return doc(); }
   std::string_view raw() const { return raw_; }
 
  private:
   const rapidjson::Value* Find(std::string_view key) const {
-    auto it = doc_.FindMember(rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
-    return it == doc_.MemberEnd() ? nullptr : &it->value;
+    auto it = doc().FindMember(rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+    return it == doc().MemberEnd() ? nullptr : &it->value;
   }
   [[noreturn]] static void TypeError(std::string_view key, const char* want) {
     throw ToolError("argument '" + std::string(key) + "' must be " + want);
@@ -195,7 +214,10 @@ class Args {
   }
 
   std::string_view raw_;
-  rapidjson::Document doc_;
+  rapidjson::Document& doc() { return pooled_.doc; }
+  const rapidjson::Document& doc() const { return pooled_.doc; }
+
+  detail::PooledDocument pooled_;
 };
 
 }  // namespace edge

@@ -2,6 +2,9 @@
 #include "plugins/schema.h"
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -288,6 +291,17 @@ std::optional<std::string> FindRefAliasCycle(const rapidjson::Value& root) {
 }
 
 }  // namespace
+
+bool IsJsonObjectText(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '{') return false;
+  // SAX into a handler that keeps nothing: no document, so no 64 KiB pool chunk per call.
+  rapidjson::BaseReaderHandler<> ignore;
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream bytes(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+  return !reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(in, ignore).IsError();
+}
 
 absl::Status ParseJson(std::string_view text, rapidjson::Document& out) {
   // Iterative parsing: a deeply nested document must not be able to overflow the stack.

@@ -55,6 +55,8 @@ class JsonSchema {
 
 // Parses JSON text into `out` (UTF-8 is validated). The error names the offset and the problem.
 absl::Status ParseJson(std::string_view text, rapidjson::Document& out);
+// True when `text` is one well-formed JSON object (UTF-8 validated), checked without building a document.
+bool IsJsonObjectText(std::string_view text);
 
 // Parses a call's arguments ("" counts as {}), requires a JSON object and validates it against `schema`
 // (skipped when null). Errors are InvalidArgument "invalid params for tool '<tool>': <pointer>: <reason>" with
