@@ -41,11 +41,17 @@ absl::Status ParseObject(std::string_view what, std::string_view json, simdjson:
 // Minified JSON text of an element (used for raw sub-objects; DOM has no raw spans).
 std::string RawText(const simdjson::dom::element& e);
 
+// The source text of the member `key` of `object_json`, an object simdjson has validated (raw_span.cc).
+// False when `key` is absent, appears more than once, or the object has an escaped key: then use RawText.
+bool MemberSpan(std::string_view object_json, std::string_view key, std::string_view* out);
+
 // Reads typed fields of one object. `prefix` is the object's JSON Pointer ("" for params, "/context").
 class ObjectReader {
  public:
-  ObjectReader(const simdjson::dom::object& obj, std::string_view what, std::string prefix)
-      : obj_(obj), what_(what), prefix_(std::move(prefix)) {}
+  // `source`, when given, is the text `obj` was parsed from: RawObject then copies spans instead of minifying.
+  ObjectReader(const simdjson::dom::object& obj, std::string_view what, std::string prefix,
+               std::string_view source = {})
+      : obj_(obj), what_(what), prefix_(std::move(prefix)), source_(source) {}
 
   // Required fields fail when absent; optional ones leave `out` untouched when absent (or null).
   absl::Status String(std::string_view key, std::string* out, size_t min_bytes = 0, size_t max_bytes = 0) const;
@@ -59,7 +65,7 @@ class ObjectReader {
   absl::Status Bool(std::string_view key, bool* out) const;
   // An object field; `present` false when absent or null (then only optional objects are OK).
   absl::Status Object(std::string_view key, bool required, simdjson::dom::object* out, bool* present) const;
-  // The object field as minified text.
+  // The object field as text: its source bytes when the reader has the source, else minified.
   absl::Status RawObject(std::string_view key, bool required, std::string* out, bool* present) const;
 
   std::string Pointer(std::string_view key) const;
@@ -76,6 +82,7 @@ class ObjectReader {
   const simdjson::dom::object& obj_;
   std::string_view what_;
   std::string prefix_;
+  std::string_view source_;
 };
 
 // Shared pieces of several messages.

@@ -215,7 +215,12 @@ absl::Status ObjectReader::RawObject(std::string_view key, bool required, std::s
   *present = Find(key, &e);
   if (!*present) return required ? Error(key, "required object is missing") : absl::OkStatus();
   if (e.type() != simdjson::dom::element_type::OBJECT) return Error(key, WrongType("an object", e));
-  *out = RawText(e);
+  std::string_view span;
+  if (!source_.empty() && MemberSpan(source_, key, &span)) {
+    out->assign(span.data(), span.size());
+  } else {
+    *out = RawText(e);
+  }
   return absl::OkStatus();
 }
 

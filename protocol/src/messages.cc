@@ -127,7 +127,12 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
     } else if (params->type() != simdjson::dom::element_type::OBJECT) {
       return InvalidRequest(echo, "\"params\" must be an object");
     } else {
-      env.params = internal::RawText(*params);
+      std::string_view span;
+      if (internal::MemberSpan(message, "params", &span)) {
+        env.params.assign(span.data(), span.size());
+      } else {
+        env.params = internal::RawText(*params);
+      }
       simdjson::dom::object params_obj = params->get_object().value_unsafe();
       internal::RememberDecodedParams(env.params, &params_obj);
     }
@@ -143,7 +148,12 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
   if (result.has_value()) {
     if (null_id) return InvalidRequest("", "a result must answer a request id, not null");
     env.kind = MessageKind::kResult;
-    env.result = internal::RawText(*result);
+    std::string_view span;
+    if (internal::MemberSpan(message, "result", &span)) {
+      env.result.assign(span.data(), span.size());
+    } else {
+      env.result = internal::RawText(*result);
+    }
     return env;
   }
   env.kind = MessageKind::kError;

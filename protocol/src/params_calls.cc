@@ -49,7 +49,7 @@ absl::StatusOr<InvokeParams> ParseInvokeParams(std::string_view params_json) {
   constexpr std::string_view kWhat = "tool.invoke params";
   simdjson::dom::object root;
   EDGE_PROTOCOL_RETURN_IF_ERROR(internal::ParseObject(kWhat, params_json, &root));
-  ObjectReader r(root, kWhat, "");
+  ObjectReader r(root, kWhat, "", params_json);
   InvokeParams p;
   EDGE_PROTOCOL_RETURN_IF_ERROR(ReadCallId(r, &p.call_id));
   EDGE_PROTOCOL_RETURN_IF_ERROR(r.String("tool", &p.tool, 1));

@@ -1,0 +1,84 @@
+// MemberSpan: the source text of one member of a JSON object that simdjson has already validated.
+//
+// simdjson's DOM keeps no source positions, and minifying a sub-object back to text cost more than parsing
+// the whole message (docs/performance.md §7). The text is valid JSON by the time this runs, so a plain scan
+// that only tracks strings and nesting finds a member's bytes exactly.
+#include "internal.h"
+
+namespace edge::protocol::internal {
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+void SkipSpace(std::string_view s, size_t& i) {
+  while (i < s.size() && IsSpace(s[i])) ++i;
+}
+
+// `i` is at an opening quote; leaves it just past the closing one. Sets `escaped` when the string has a
+// backslash.
+void SkipString(std::string_view s, size_t& i, bool* escaped) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      if (escaped != nullptr) *escaped = true;
+      ++i;
+    } else if (s[i] == '"') {
+      ++i;
+      return;
+    }
+  }
+}
+
+void SkipValue(std::string_view s, size_t& i) {
+  if (i >= s.size()) return;
+  if (s[i] == '"') return SkipString(s, i, nullptr);
+  if (s[i] != '{' && s[i] != '[') {  // number, true, false, null
+    while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !IsSpace(s[i])) ++i;
+    return;
+  }
+  int depth = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '"') {
+      SkipString(s, i, nullptr);
+      continue;
+    }
+    ++i;
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) return;
+  }
+}
+
+}  // namespace
+
+bool MemberSpan(std::string_view object_json, std::string_view key, std::string_view* out) {
+  size_t i = 0;
+  SkipSpace(object_json, i);
+  if (i >= object_json.size() || object_json[i] != '{') return false;
+  ++i;
+  int found = 0;
+  while (true) {
+    SkipSpace(object_json, i);
+    if (i >= object_json.size() || object_json[i] != '"') break;  // '}' (or not an object after all)
+    const size_t key_start = i + 1;
+    bool escaped = false;
+    SkipString(object_json, i, &escaped);
+    if (escaped) return false;  // an escaped key needs unescaping to compare: let the caller minify
+    const std::string_view name = object_json.substr(key_start, i - 1 - key_start);
+    SkipSpace(object_json, i);
+    if (i >= object_json.size() || object_json[i] != ':') return false;
+    ++i;
+    SkipSpace(object_json, i);
+    const size_t value_start = i;
+    SkipValue(object_json, i);
+    if (name == key) {
+      *out = object_json.substr(value_start, i - value_start);
+      ++found;
+    }
+    SkipSpace(object_json, i);
+    if (i < object_json.size() && object_json[i] == ',') ++i;
+  }
+  // A duplicated key: the DOM's choice of value decides; let the caller minify that one.
+  return found == 1;
+}
+
+}  // namespace edge::protocol::internal

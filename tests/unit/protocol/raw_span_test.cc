@@ -1,0 +1,76 @@
+// MemberSpan (protocol/src/raw_span.cc): decoded params, results and tool arguments are the bytes the peer
+// sent, and the cases the scan does not handle fall back to the DOM's minified text.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "edge/protocol/messages.h"
+#include "internal.h"
+
+namespace edge::protocol {
+namespace {
+
+using internal::MemberSpan;
+
+TEST(MemberSpanTest, FindsEachKindOfValueWithItsExactBytes) {
+  const std::string json =
+      R"( { "s" : "a \"}]{ b" , "n":-1.5e3,"t":true, "o":{"x":[1,{"y":"}"}],"z":null} ,"a":[ "]" ,{}] } )";
+  std::string_view span;
+  ASSERT_TRUE(MemberSpan(json, "s", &span));
+  EXPECT_EQ(span, R"("a \"}]{ b")");
+  ASSERT_TRUE(MemberSpan(json, "n", &span));
+  EXPECT_EQ(span, "-1.5e3");
+  ASSERT_TRUE(MemberSpan(json, "t", &span));
+  EXPECT_EQ(span, "true");
+  ASSERT_TRUE(MemberSpan(json, "o", &span));
+  EXPECT_EQ(span, R"({"x":[1,{"y":"}"}],"z":null})");
+  ASSERT_TRUE(MemberSpan(json, "a", &span));
+  EXPECT_EQ(span, R"([ "]" ,{}])");
+}
+
+TEST(MemberSpanTest, RefusesWhatItCannotAnswerExactly) {
+  std::string_view span;
+  EXPECT_FALSE(MemberSpan(R"({"a":1})", "b", &span));                 // absent
+  EXPECT_FALSE(MemberSpan(R"({"a":1,"a":2})", "a", &span));           // duplicated: the DOM decides
+  EXPECT_FALSE(MemberSpan(R"({"\u0061":1})", "a", &span));            // escaped key
+  EXPECT_FALSE(MemberSpan(R"([{"a":1}])", "a", &span));               // not an object
+  EXPECT_FALSE(MemberSpan("", "a", &span));
+  EXPECT_TRUE(MemberSpan(R"({"b":"\u0061","a":{}})", "a", &span));   // escapes in values are fine
+  EXPECT_EQ(span, "{}");
+}
+
+TEST(MemberSpanTest, DecodedParamsAndArgumentsAreTheSentBytes) {
+  const std::string message =
+      "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tool.invoke\",\"params\": {\"callId\":\"c1\",\"tool\":\"echo\","
+      "\"arguments\": { \"text\" : \"caf\\u00e9 {x}\" },\"context\":{\"orgId\":\"o\",\"deploymentId\":\"d\"}} }";
+  auto env = DecodeMessage(message);
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(env->params.front(), '{');
+  EXPECT_EQ(env->params.back(), '}');
+  EXPECT_NE(message.find(env->params), std::string::npos) << env->params;
+  auto invoke = ParseInvokeParams(env->params);
+  ASSERT_TRUE(invoke.ok()) << invoke.status();
+  EXPECT_EQ(invoke->arguments_json, R"({ "text" : "caf\u00e9 {x}" })");
+  EXPECT_EQ(invoke->org_id, "o");
+}
+
+TEST(MemberSpanTest, DuplicatedMembersStillDecodeAsTheDomReadsThem) {
+  // Duplicate "params": the last one wins (DecodeMessage's rule), through the minified fallback.
+  auto env = DecodeMessage(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"a":1},"params":{ "b" : 2 }})");
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(env->params, R"({"b":2})");
+  auto invoke = ParseInvokeParams(
+      R"({"callId":"c","tool":"t","arguments":{"x":1},"arguments":{"y":2},"context":{"orgId":"o","deploymentId":"d"}})");
+  ASSERT_TRUE(invoke.ok()) << invoke.status();
+  EXPECT_TRUE(invoke->arguments_json == R"({"x":1})" || invoke->arguments_json == R"({"y":2})")
+      << invoke->arguments_json;
+}
+
+TEST(MemberSpanTest, ResultIsTheSentBytes) {
+  auto env = DecodeMessage(R"({"jsonrpc":"2.0","id":9,"result": {"content":[ ],"isError":false} })");
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(env->result, R"({"content":[ ],"isError":false})");
+}
+
+}  // namespace
+}  // namespace edge::protocol
