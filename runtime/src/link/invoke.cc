@@ -84,9 +84,20 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
   callbacks.on_progress = [box, serial, call_id](const Progress& progress) {
     box->Post([serial, call_id, progress](Impl& impl) { impl.OnCallProgress(serial, call_id, progress); });
   };
-  callbacks.on_complete = [box, serial](CallOutcome outcome) {
-    box->Post([serial, outcome = std::move(outcome)](Impl& impl) mutable {
-      impl.OnCallComplete(serial, std::move(outcome));
+  // The response is encoded here, on the worker, so the link thread (the bottleneck under load) only checks
+  // and writes it. An overload needs the executor's counts at answer time: that one is encoded on the loop.
+  callbacks.on_complete = [box, serial, request_id = envelope.id, tool = params->tool,
+                           retry_after_ms = options.overload_retry_after_ms](CallOutcome outcome) {
+    std::string response;
+    if (outcome.result.ok() || !absl::IsResourceExhausted(outcome.result.status())) {
+      link::CompletionContext context;
+      context.tool = tool;
+      context.overload_retry_after_ms = retry_after_ms;
+      response = link::EncodeCompletion(request_id, outcome, context);
+      if (outcome.result.ok()) *outcome.result = ToolResult{};  // encoded: free the payload now
+    }
+    box->Post([serial, outcome = std::move(outcome), response = std::move(response)](Impl& impl) mutable {
+      impl.OnCallComplete(serial, std::move(outcome), std::move(response));
     });
   };
   executor->Submit(link::BuildCallRequest(*params, hostname, platform), std::move(callbacks));
@@ -140,7 +151,7 @@ void Link::Impl::OnProgressTimer() {
   ScheduleProgressFlush();
 }
 
-void Link::Impl::OnCallComplete(uint64_t serial, CallOutcome outcome) {
+void Link::Impl::OnCallComplete(uint64_t serial, CallOutcome outcome, std::string response) {
   if (session == nullptr || session->serial != serial || session->ended) {
     logger.Debug(kComponent, "dropping the outcome of call ", outcome.call_id, ": its session has closed");
     return;
@@ -156,15 +167,15 @@ void Link::Impl::OnCallComplete(uint64_t serial, CallOutcome outcome) {
   if (std::optional<Progress> last = call.progress.TakePending(); last.has_value()) {
     Send(link::EncodeProgress(outcome.call_id, *last));
   }
-  link::CompletionContext context;
-  context.tool = call.tool;
-  context.overload_retry_after_ms = options.overload_retry_after_ms;
-  if (!outcome.result.ok() && absl::IsResourceExhausted(outcome.result.status())) {
+  if (response.empty()) {  // not encoded on the worker: an overload, answered with the current counts
+    link::CompletionContext context;
+    context.tool = call.tool;
+    context.overload_retry_after_ms = options.overload_retry_after_ms;
     const ExecutorStats stats = executor->Stats();
     context.running = stats.running;
     context.queued = stats.queued;
+    response = link::EncodeCompletion(call.request_id, outcome, context);
   }
-  std::string response = link::EncodeCompletion(call.request_id, outcome, context);
   if (outcome.result.ok() && response.find("\"result_too_large\"") != std::string::npos &&
       response.find("\"error\"") != std::string::npos) {
     logger.Warn(kComponent, "the result of call ", outcome.call_id, " (tool ", call.tool,

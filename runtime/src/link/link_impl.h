@@ -194,7 +194,8 @@ struct Link::Impl {
   void OnInvoke(const protocol::Envelope& envelope);
   void OnCancel(const protocol::Envelope& envelope);
   void OnCallProgress(uint64_t serial, const std::string& call_id, const Progress& progress);
-  void OnCallComplete(uint64_t serial, CallOutcome outcome);
+  // `response` is the encoded answer when the worker encoded it, else "" (encoded here).
+  void OnCallComplete(uint64_t serial, CallOutcome outcome, std::string response);
   void OnProgressTimer();
   void ScheduleProgressFlush();
   void CancelSessionCalls();
