@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "commands/commands.h"
 #include "edge/runtime/config.h"
 #include "edge/runtime/daemon.h"
@@ -45,6 +46,14 @@ int Run(const RunOptions& o) {
 }
 
 }  // namespace
+
+void ConfigureProcess() {
+#ifdef NDEBUG
+  // Debian builds Abseil with lock-order (deadlock) detection on; it costs ~15% of an in-process call
+  // (docs/performance.md). Debug builds keep it, so lock-order bugs still surface in development.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
+}
 
 void AddRunCommand(CLI::App& root, CommandRun* run) {
   auto options = std::make_shared<RunOptions>();
