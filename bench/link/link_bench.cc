@@ -7,6 +7,7 @@
 //
 // Each scenario runs `--repetitions` times; the tables show the median run. `--smoke` runs tiny counts and only
 // checks that every phase completes (the ctest `bench.link_smoke`).
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct Options {
   int repetitions = 3;
   bool smoke = false;
   bool connector_only = false;  // floor and connector phases only: no edge-platform
+  bool pin = true;              // latency rounds pinned (see Placement)
 };
 
 struct Figures {
@@ -72,23 +74,54 @@ Figures Median(std::vector<Figures> runs, double Figures::*key) {
 
 const char kEchoArgs[] = R"({"text":"hello from the benchmark driver, a typical small argument"})";
 
-// One driver round pair against whatever peer is connected: latency (1 in flight) and throughput (64).
-void DriveRounds(DriverServer& server, const Options& o, std::vector<Figures>* latency,
-                 std::vector<Figures>* throughput) {
-  server.Run(o.smoke ? 20 : 1000, 1, "echo", kEchoArgs);  // warm-up
-  latency->push_back(Summarize(server.Run(o.latency_calls, 1, "echo", kEchoArgs)));
-  throughput->push_back(Summarize(server.Run(o.throughput_calls, 64, "echo", kEchoArgs)));
+// Where a round runs. Latency rounds are pinned (unless --unpinned): the driver's thread on CPU 0 and the
+// peer process, every thread of it, on CPU 1, for the floor and the connector alike. Unpinned, the scheduler
+// sometimes puts the floor's echo client on the driver's vCPU, where a round trip needs no cross-CPU wake-up
+// (11-20 us instead of 60-90 us on the test VM), and the ratio swung 0.5x-4x between runs. Throughput rounds
+// are never pinned: the connector may use both CPUs, as the floor may.
+struct Placement {
+  int driver_cpu = -1;
+  int peer_cpu = -1;
+};
+Placement LatencyPlacement(const Options& o) { return o.pin ? Placement{0, 1} : Placement{}; }
+
+// The driver's thread on `cpu` for one scope (-1: unchanged).
+class PinnedDriver {
+ public:
+  explicit PinnedDriver(int cpu) : pinned_(cpu >= 0 && PinThisThread(cpu)) {}
+  ~PinnedDriver() {
+    if (pinned_) PinThisThread(-1);
+  }
+
+ private:
+  bool pinned_;
+};
+
+// One measured round against the peer connected to `server`, after a warm-up at 1 in flight.
+Figures DriveRound(DriverServer& server, const Options& o, int depth) {
+  server.Run(o.smoke ? 20 : 1000, 1, "echo", kEchoArgs);
+  return Summarize(server.Run(depth == 1 ? o.latency_calls : o.throughput_calls, depth, "echo", kEchoArgs));
 }
 
-bool Floor(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
+bool FloorRound(const Options& o, Placement where, int depth, std::vector<Figures>* out) {
   DriverServer server;
   pid_t child = fork();
-  if (child == 0) _exit(RunEchoClient(server.port()));
+  if (child == 0) {
+    if (where.peer_cpu >= 0) PinThisThread(where.peer_cpu);
+    _exit(RunEchoClient(server.port()));
+  }
   bool ok = server.WaitPeer(milliseconds(10000), /*protocol_peer=*/false);
-  if (ok) DriveRounds(server, o, latency, throughput);
+  if (ok) {
+    PinnedDriver pinned(where.driver_cpu);
+    out->push_back(DriveRound(server, o, depth));
+  }
   kill(child, SIGTERM);
   waitpid(child, nullptr, 0);
   return ok;
+}
+
+bool Floor(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
+  return FloorRound(o, LatencyPlacement(o), 1, latency) && FloorRound(o, Placement{}, 64, throughput);
 }
 
 std::string WriteInstall(const std::string& root, const std::string& rpc_url, const std::string& api_url,
@@ -101,7 +134,7 @@ std::string WriteInstall(const std::string& root, const std::string& rpc_url, co
   return root;
 }
 
-bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
+bool ConnectorRound(const Options& o, Placement where, int depth, std::vector<Figures>* out) {
   DriverServer server;
   std::string root = TempDir();
   WriteInstall(root, "ws://127.0.0.1:" + std::to_string(server.port()) + "/", "http://127.0.0.1:9/",
@@ -109,13 +142,22 @@ bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figu
   bool ok = false;
   {
     Child connector({o.connector, "run", "--install-dir", root, "--log-level", "warn"},
-                    {{"DEPLOYMENT_ID", "dep_bench"}, {"DEPLOYMENT_SECRET", "bench-secret"}}, root + "/connector.log");
+                    {{"DEPLOYMENT_ID", "dep_bench"}, {"DEPLOYMENT_SECRET", "bench-secret"}}, root + "/connector.log",
+                    where.peer_cpu);
     ok = server.WaitPeer(milliseconds(20000), /*protocol_peer=*/true);
-    if (ok) DriveRounds(server, o, latency, throughput);
-    else std::fprintf(stderr, "connector did not register with the driver; see %s/connector.log\n", root.c_str());
+    if (ok) {
+      PinnedDriver pinned(where.driver_cpu);
+      out->push_back(DriveRound(server, o, depth));
+    } else {
+      std::fprintf(stderr, "connector did not register with the driver; see %s/connector.log\n", root.c_str());
+    }
   }
   if (ok) fs::remove_all(root);
   return ok;
+}
+
+bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
+  return ConnectorRound(o, LatencyPlacement(o), 1, latency) && ConnectorRound(o, Placement{}, 64, throughput);
 }
 
 struct PlatformRun {
@@ -249,16 +291,23 @@ int main(int argc, char** argv) {
       value(&o.platform_calls);
     } else if (a == "--connector-only") {
       o.connector_only = true;
+    } else if (a == "--unpinned") {
+      o.pin = false;
     } else if (a == "--connector" && i + 1 < argc) {
       o.connector = argv[++i];  // A/B runs against another build of the connector
     } else {
       std::fprintf(stderr,
                    "usage: edge_link_bench [--smoke] [--repetitions N] [--latency-calls N] [--throughput-calls N] "
-                   "[--platform-calls N] [--connector-only] [--connector PATH]\n");
+                   "[--platform-calls N] [--connector-only] [--unpinned] [--connector PATH]\n");
       return 64;
     }
   }
   signal(SIGPIPE, SIG_IGN);
+  if (o.pin) {  // pinning needs CPUs 0 and 1 to be ours
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    o.pin = sched_getaffinity(0, sizeof(mine), &mine) == 0 && CPU_ISSET(0, &mine) && CPU_ISSET(1, &mine);
+  }
   std::vector<Figures> floor_lat, floor_tp, conn_lat, conn_tp;
   std::vector<PlatformRun> platform_runs;
   bool ok = true;
@@ -286,8 +335,9 @@ int main(int argc, char** argv) {
   const Figures fl = by(floor_lat, &Figures::p50), ft = by(floor_tp, &Figures::per_second);
   const Figures cl = by(conn_lat, &Figures::p50), ct = by(conn_tp, &Figures::per_second);
   const Figures pl = by(plat_lat, &Figures::p50), pt = by(plat_tp, &Figures::per_second);
-  std::printf("edge_link_bench: %d repetition(s), median run; echo tool, %zu-byte arguments\n\n", o.repetitions,
-              sizeof(kEchoArgs) - 1);
+  std::printf("edge_link_bench: %d repetition(s), median run; echo tool, %zu-byte arguments; 1 in flight %s\n\n",
+              o.repetitions, sizeof(kEchoArgs) - 1,
+              o.pin ? "pinned (driver CPU 0, peer CPU 1)" : "unpinned");
   std::printf("| %-44s | %9s | %9s | %10s |\n", "scenario", "p50 µs", "p99 µs", "calls/s");
   std::printf("|%s|%s|%s|%s|\n", std::string(46, '-').c_str(), std::string(11, '-').c_str(),
               std::string(11, '-').c_str(), std::string(12, '-').c_str());

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,9 +18,11 @@
 namespace edge::bench {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, int fd) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, int fd,
+            int cpu = -1) {
   pid_t pid = fork();
   if (pid == 0) {
+    if (cpu >= 0) PinThisThread(cpu);
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -39,11 +42,22 @@ size_t Append(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
+bool PinThisThread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0) {
+    CPU_SET(cpu, &set);
+  } else {
+    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);  // the kernel keeps the CPUs that exist
+  }
+  return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
 Child::Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-             const std::string& log_path)
+             const std::string& log_path, int cpu)
     : log_path_(log_path) {
   int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  pid_ = Spawn(argv, env, fd);
+  pid_ = Spawn(argv, env, fd, cpu);
   close(fd);
 }
 

@@ -12,10 +12,14 @@
 
 namespace edge::bench {
 
+// Pins the calling thread to `cpu` (-1: every CPU again). Threads it starts later inherit the setting.
+bool PinThisThread(int cpu);
+
 class Child {
  public:
+  // `cpu` >= 0 pins the child, and so every thread it starts, to that CPU.
   Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-        const std::string& log_path);
+        const std::string& log_path, int cpu = -1);
   ~Child();  // SIGTERM, then SIGKILL after 10 s
   pid_t pid() const { return pid_; }
   // Waits until the log contains `needle`; the line holding it, or "" on timeout.
