@@ -31,6 +31,7 @@
 #include "link/backoff.h"
 #include "link/call_bridge.h"
 #include "link/connect.h"
+#include "link/frame_batch.h"
 
 namespace edge::runtime {
 
@@ -86,6 +87,7 @@ struct Session {
 
   std::deque<std::string> outq;
   std::string tx;  // LWS_PRE + one message; the client masks it in place
+  FrameBatch batch{LWS_PRE};  // several small queued messages, framed for one raw write
   std::string rx;  // reassembly
   int64_t next_request_id = 1;
   absl::flat_hash_map<std::string, PendingRequest> pending;  // our requests by raw id token
@@ -166,6 +168,8 @@ struct Link::Impl {
   void KillSession();
   void ArmTimer(Timer& timer, absl::Duration delay, sul_cb_t cb);
   void DisarmTimers();
+  // Writes a run of small queued messages as one batch: how many it sent (0: none, SIZE_MAX: failed).
+  size_t WriteBatch();
   int OnWritable();
   int OnReceive(const char* data, size_t len);
   void OnPeerClose(const unsigned char* data, size_t len);

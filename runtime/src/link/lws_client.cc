@@ -274,8 +274,40 @@ void Link::Impl::KillSession() {
   lws_set_timeout(session->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+// A run of small queued messages goes out as one raw write of frames framed here (link/frame_batch.h); a
+// message above kMaxBatchedMessage, or one after kMaxBatchBytes, takes lws_write's own path.
+constexpr size_t kMaxBatchedMessage = 16 * 1024;
+constexpr size_t kMaxBatchBytes = 256 * 1024;
+
+size_t Link::Impl::WriteBatch() {
+  Session& s = *session;
+  s.batch.Clear();
+  size_t taken = 0;
+  while (taken < s.outq.size()) {
+    const std::string& message = s.outq[taken];
+    if (message.size() > kMaxBatchedMessage ||
+        s.batch.size() + link::FrameBatch::FrameBytes(message.size()) > kMaxBatchBytes ||
+        !s.batch.AppendText(message)) {
+      break;
+    }
+    ++taken;
+  }
+  if (taken < 2) return 0;  // nothing gained over lws_write
+  // LWS_WRITE_RAW: the bytes are complete frames already; lws keeps what the socket does not take yet and
+  // reports the pipe choked until it has sent it.
+  if (lws_write(s.wsi, s.batch.frames(), s.batch.size(), LWS_WRITE_RAW) < static_cast<int>(s.batch.size())) {
+    return SIZE_MAX;
+  }
+  for (size_t i = 0; i < taken; ++i) s.outq.pop_front();
+  return taken;
+}
+
 int Link::Impl::OnWritable() {
   Session& s = *session;
+  if (s.outq.size() > 1 && !lws_send_pipe_choked(s.wsi) && WriteBatch() == SIZE_MAX) {
+    if (s.failure.empty()) s.failure = "writing to the platform failed";
+    return -1;
+  }
   // Several messages in one go (pipelined results): cork the socket so they leave in as few TCP segments
   // as fit, instead of one trip through the TCP stack per lws_write.
   const int fd = s.outq.size() > 1 ? lws_get_socket_fd(s.wsi) : -1;
