@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands/commands.h"
+#include "commands/run_daemon.h"
 #include "edge/plugin.h"
 
 namespace {

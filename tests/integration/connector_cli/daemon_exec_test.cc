@@ -87,6 +87,30 @@ TEST_F(DaemonExecTest, WithoutTheDaemonBinaryRunServesInProcess) {
   EXPECT_EQ(r.exit_code, 0) << Dump(r);
 }
 
+TEST_F(DaemonExecTest, TheDaemonReadsTheEqualsFormAsCli11Does) {
+  Subprocess p({"/usr/bin/env", "-i", "DEPLOYMENT_ID=dep_exec", "DEPLOYMENT_SECRET=exec-secret", EDGE_CONNECTOR_BIN,
+                "run", "--install-dir=" + dir_, "--implementations=" + dir_ + "/impl", "--health-port=0",
+                "--log-level=debug"});
+  ASSERT_GT(StartRun(p), 0);
+  p.Signal(SIGTERM);
+  ProcessResult r = p.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << Dump(r);
+  EXPECT_NE((r.out + r.err).find("DEBUG"), std::string::npos) << "--log-level=debug reached the daemon";
+}
+
+TEST_F(DaemonExecTest, TheDaemonBinaryAloneRefusesAnythingButRunsOptions) {
+  const std::string daemon = fs::path(EDGE_CONNECTOR_BIN).parent_path() / "edge-connector-daemon";
+  ProcessResult none = Subprocess({daemon}).Wait(std::chrono::seconds(10));
+  EXPECT_EQ(none.exit_code, 64) << Dump(none);
+  EXPECT_NE(none.err.find("edge-connector run"), std::string::npos) << Dump(none);
+  ProcessResult unknown = Subprocess({daemon, "run", "--bogus"}).Wait(std::chrono::seconds(10));
+  EXPECT_EQ(unknown.exit_code, 64) << Dump(unknown);
+  EXPECT_NE(unknown.err.find("bogus"), std::string::npos) << Dump(unknown);
+  ProcessResult extra = Subprocess({daemon, "run", "extra"}).Wait(std::chrono::seconds(10));
+  EXPECT_EQ(extra.exit_code, 64) << Dump(extra);
+  EXPECT_NE(extra.err.find("unexpected argument 'extra'"), std::string::npos) << Dump(extra);
+}
+
 TEST_F(DaemonExecTest, UsageErrorsAndHelpComeFromTheCommandLineWithoutStartingTheDaemon) {
   ProcessResult help = RunCli({"run", "--help"});
   EXPECT_EQ(help.exit_code, 0) << Dump(help);

@@ -28,9 +28,6 @@ enum ExitCode : int {
 
 using CommandRun = std::function<int()>;
 
-// Process-wide settings both binaries (edge-connector and edge-connector-daemon) make first thing in main.
-void ConfigureProcess();
-
 void AddTestCommand(CLI::App& root, CommandRun* run);
 void AddRunCommand(CLI::App& root, CommandRun* run);     // run: the daemon (commands/run_command.cc)
 void AddAuthCommand(CLI::App& root, CommandRun* run);    // auth --token (commands/auth_command.cc)
