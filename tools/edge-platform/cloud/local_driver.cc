@@ -78,6 +78,16 @@ bool SameProcess(const ProcessHandle& handle) {
   return stat && stat->state != 'Z' && stat->start_time == handle.start_time;
 }
 
+// The handle's process is still there to signal: the same start time (pid numbers wrap, and after a reap the
+// pid may be another process's), alive, or for our own child also a zombie not yet reaped (its group may
+// still hold plugin workers). A child whose start time could not be read at spawn is trusted until reaped.
+bool StillThere(const ProcessHandle& handle) {
+  std::optional<ProcStat> stat = ReadProcStat(handle.pid);
+  if (!stat) return false;
+  if (handle.own_child && handle.start_time == 0) return true;
+  return stat->start_time == handle.start_time && (handle.own_child || stat->state != 'Z');
+}
+
 // SIGKILL to the process group (a connector's plugin workers included), and to the pid in case it left it.
 void KillGroup(pid_t pid) {
   if (pid <= 1) return;
@@ -225,7 +235,7 @@ absl::StatusOr<std::optional<ProcessHandle>> LocalDriver::Start(const InstanceSp
 }
 
 absl::StatusOr<StepResult> LocalDriver::Stop(const ProcessHandle& handle) {
-  if (!handle.own_child && !SameProcess(handle)) return StepResult{};  // already gone: nothing to stop
+  if (!StillThere(handle)) return StepResult{};  // already gone (or reaped, its pid reused): nothing to stop
   if (kill(handle.pid, SIGTERM) != 0 && errno != ESRCH) {
     return absl::InternalError(absl::StrCat("cannot send SIGTERM to process ", handle.pid, ": ", std::strerror(errno)));
   }
@@ -233,7 +243,7 @@ absl::StatusOr<StepResult> LocalDriver::Stop(const ProcessHandle& handle) {
 }
 
 void LocalDriver::Kill(const ProcessHandle& handle) {
-  if (!handle.own_child && !SameProcess(handle)) return;  // never signal a reused pid
+  if (!StillThere(handle)) return;  // never signal a reused pid
   KillGroup(handle.pid);
 }
 

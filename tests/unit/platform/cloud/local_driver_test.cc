@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -56,8 +57,7 @@ class LocalDriverTest : public ::testing::Test {
   }
   void TearDown() override {
     for (const ProcessHandle& h : started_) {
-      kill(-h.pid, SIGKILL);
-      kill(h.pid, SIGKILL);
+      driver_->Kill(h);     // skips a child already reaped: its pid may be another test's process by now
       driver_->Observe(h);  // reap
     }
     std::error_code ec;
@@ -203,6 +203,31 @@ TEST_F(LocalDriverTest, KillEndsTheWholeProcessGroup) {
     std::optional<ProcStat> s = ReadProcStat(child);
     return !s || s->state == 'Z';
   }));
+}
+
+TEST_F(LocalDriverTest, StopAndKillNeverSignalAReusedPid) {
+  MakeDriver("exit 0");
+  ProcessHandle h = StartOk();
+  Observation o;
+  ASSERT_TRUE(WaitFor([&] { return !(o = driver_->Observe(h)).running; }));  // reaped: the pid is free
+  // Stand-in for the pid's next owner: another process, with its own start time, under the old handle.
+  pid_t other = fork();
+  if (other == 0) {
+    execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(other, 0);
+  ASSERT_TRUE(WaitFor([&] { std::optional<ProcStat> s = ReadProcStat(other); return s && s->start_time != 0; }));
+  ProcessHandle stale = h;  // own_child, as the reaped child's handle was
+  stale.pid = other;
+  stale.start_time = ReadProcStat(other)->start_time + 7;  // the reaped child's start time, not `other`'s
+  ASSERT_TRUE(driver_->Stop(stale).ok());
+  driver_->Kill(stale);
+  std::this_thread::sleep_for(milliseconds(100));
+  int status = 0;
+  EXPECT_EQ(waitpid(other, &status, WNOHANG), 0) << "the other process was signalled";
+  kill(other, SIGKILL);
+  waitpid(other, &status, 0);
 }
 
 TEST_F(LocalDriverTest, AdoptsOnlyTheSameProcess) {
