@@ -82,10 +82,9 @@ bool SameProcess(const ProcessHandle& handle) {
 // pid may be another process's), alive, or for our own child also a zombie not yet reaped (its group may
 // still hold plugin workers). A child whose start time could not be read at spawn is trusted until reaped.
 bool StillThere(const ProcessHandle& handle) {
+  if (!handle.own_child) return SameProcess(handle);
   std::optional<ProcStat> stat = ReadProcStat(handle.pid);
-  if (!stat) return false;
-  if (handle.own_child && handle.start_time == 0) return true;
-  return stat->start_time == handle.start_time && (handle.own_child || stat->state != 'Z');
+  return stat && (handle.start_time == 0 || stat->start_time == handle.start_time);
 }
 
 // SIGKILL to the process group (a connector's plugin workers included), and to the pid in case it left it.
