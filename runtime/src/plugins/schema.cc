@@ -19,6 +19,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "edge/runtime/log.h"
+#include "plugins/simple_schema.h"
 // valijson must throw (not abort the process) on a bad schema, so exceptions are on for its headers. Its
 // RapidJSON adapter would then also redefine RAPIDJSON_ASSERT, which must stay the same in every translation
 // unit: the adapter (which needs no exception switch itself) is included with the switch off.
@@ -37,6 +38,7 @@ namespace edge::runtime::plugins {
 struct JsonSchema::Impl {
   rapidjson::Document document;  // kept: messages look up "type" and "enum" in it
   valijson::Schema schema;
+  std::unique_ptr<const SimpleSchema> quick;  // null when the schema is not simple enough; points into document
 };
 
 namespace {
@@ -341,6 +343,7 @@ absl::StatusOr<std::shared_ptr<const JsonSchema>> JsonSchema::Compile(std::strin
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("is not a valid JSON Schema (draft 7): ", e.what()));
   }
+  impl->quick = SimpleSchema::From(impl->document);
   std::string root_type;
   auto type = impl->document.FindMember("type");
   if (type != impl->document.MemberEnd() && type->value.IsString()) root_type = type->value.GetString();
@@ -349,7 +352,11 @@ absl::StatusOr<std::shared_ptr<const JsonSchema>> JsonSchema::Compile(std::strin
   return std::shared_ptr<const JsonSchema>(std::move(schema));
 }
 
+bool JsonSchema::has_quick_check() const { return impl_->quick != nullptr; }
+
 std::optional<SchemaViolation> JsonSchema::Check(const rapidjson::Value& value) const {
+  // Most calls are valid against a simple schema: settle those without valijson's per-call allocations.
+  if (impl_->quick != nullptr && impl_->quick->Accepts(value)) return std::nullopt;
   valijson::adapters::RapidJsonAdapter target(value);
   {
     // Without a results object valijson stops at the first failure: the common (valid) case stays cheap.

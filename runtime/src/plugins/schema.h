@@ -1,6 +1,7 @@
 // plugins/schema.h: JSON Schema compilation and validation (valijson, draft 7) for tool arguments and results.
 //
-// A schema is compiled once, when its tool is loaded, and then validated against per call from any thread.
+// A schema is compiled once, when its tool is loaded, and then validated against per call from any thread
+// (valid documents against common schemas take a quick path: simple_schema.h).
 // Violations are reported as a JSON Pointer to the offending field plus a reason a person can act on
 // ("/repeat: value 0 is less than minimum 1"); argument errors also carry the pointer as a Status payload
 // under kInvalidParamsFieldPayload so protocol layers can put it in an invalid-params error.
@@ -42,6 +43,9 @@ class JsonSchema {
 
   // nullopt when `value` is valid; otherwise the most specific violation. Thread-safe.
   std::optional<SchemaViolation> Check(const rapidjson::Value& value) const;
+
+  // True when valid documents are recognized without valijson (see simple_schema.h).
+  bool has_quick_check() const;
 
   // The root's "type" keyword when it is a single string ("object", ...), else "".
   const std::string& root_type() const { return root_type_; }
