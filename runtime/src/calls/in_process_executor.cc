@@ -1,6 +1,7 @@
 // InProcessExecutor: admission, dispatch, timeouts, cancellation and shutdown of in-process tool calls.
 #include "calls/in_process_executor.h"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -359,6 +360,12 @@ absl::Status InProcessExecutor::Drain(absl::Duration grace) {
 }
 
 void InProcessExecutor::WorkerLoop() {
+  // SCHED_BATCH keeps the worker's fair share of CPU (same nice level) but stops it from preempting other
+  // threads when it wakes up: the link thread, the one serial stage every call passes through twice, keeps
+  // its CPU instead of being bumped by each worker it woke. Measured in docs/performance.md section 7.
+  // Threads a tool starts inherit the policy. Failing to set it is harmless: the worker just stays normal.
+  sched_param no_priority{};
+  pthread_setschedparam(pthread_self(), SCHED_BATCH, &no_priority);
   for (;;) {
     CallPtr call;
     bool run = false;

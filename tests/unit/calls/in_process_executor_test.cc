@@ -2,6 +2,9 @@
 // the concurrency limit and overload, serialization, timeouts, cancellation, late results, drain, shutdown.
 #include "edge/runtime/executor.h"
 
+#include <sched.h>
+#include <sys/resource.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -105,6 +108,21 @@ TEST(InProcessExecutorTest, RunsACallAndDeliversItsResultOnce) {
   EXPECT_EQ(s.completed, 1u);
   EXPECT_EQ(s.failed, 0u);
   EXPECT_EQ(s.running, 0);
+}
+
+// Workers must not preempt the link thread when they wake (see WorkerLoop), but keep their normal CPU share.
+TEST(InProcessExecutorTest, ToolsRunOnBatchScheduledWorkers) {
+  auto policy = std::make_shared<ScriptedTool>("policy", [](std::string_view, const CallContext&, CallControl&) {
+    return TextResult(absl::StrCat(sched_getscheduler(0), " ", getpriority(PRIO_PROCESS, 0)));
+  });
+  auto exec = NewInProcessExecutor(CatalogWith({policy}));
+  OutcomeSink sink;
+  exec->Submit(Req("p", "policy"), sink.Callbacks());
+  ASSERT_TRUE(sink.WaitFor(1));
+  ASSERT_TRUE(sink.For("p").result.ok()) << sink.For("p").result.status();
+  EXPECT_EQ(sink.For("p").result->text.at(0), absl::StrCat(SCHED_BATCH, " ", getpriority(PRIO_PROCESS, 0)))
+      << "SCHED_BATCH at the submitter's nice level";
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER) << "the submitting thread keeps its policy";
 }
 
 TEST(InProcessExecutorTest, UnknownToolCompletesInlineNamingRegisteredTools) {
