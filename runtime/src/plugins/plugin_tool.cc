@@ -14,10 +14,9 @@ namespace {
 
 edge_str Str(std::string_view s) { return edge_str{s.data(), s.size()}; }
 
-// Scratch space for the per-call parse of arguments and results: small documents are built in this buffer
-// without touching the heap (the pool falls back to malloc only beyond it).
+// Scratch space for the per-call parse of arguments and results: small documents, and the parser's stacks,
+// live in this buffer without touching the heap (the pool falls back to malloc only beyond it).
 constexpr size_t kParseBufferBytes = 4096;
-constexpr size_t kParseStackBytes = 512;
 
 }  // namespace
 
@@ -55,8 +54,8 @@ absl::StatusOr<ToolResult> PluginTool::Invoke(std::string_view args_json, const 
   const std::string& name = tool_.descriptor.name;
   if (options_.validate_arguments) {
     alignas(8) char buffer[kParseBufferBytes];
-    rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof(buffer));
-    rapidjson::Document parsed(&pool, kParseStackBytes);
+    ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
+    ScratchDocument parsed(&pool, kScratchStackBytes, &pool);
     if (absl::Status s = ParseAndValidateArguments(name, args_json, tool_.input_schema.get(), parsed); !s.ok()) {
       return s;
     }
@@ -91,7 +90,8 @@ absl::StatusOr<ToolResult> PluginTool::Invoke(std::string_view args_json, const 
 
 absl::StatusOr<ToolResult> PluginTool::Finish(edge_status status, HostCall& call) const {
   const std::string& name = tool_.descriptor.name;
-  const std::string why = call.error().empty() ? "no reason given (the plugin did not call set_error)" : call.error();
+  const absl::string_view why =
+      call.error().empty() ? absl::string_view("no reason given (the plugin did not call set_error)") : call.error();
   if (call.overflowed()) {
     // Whatever the plugin returned, part of its result was refused: never deliver a truncated result.
     return absl::InternalError(absl::StrCat("tool '", name, "' produced a result larger than the limit of ",
@@ -126,8 +126,8 @@ absl::StatusOr<ToolResult> PluginTool::Finish(edge_status status, HostCall& call
   }
   if (options_.validate_output && tool_.output_schema != nullptr && result.structured_json && !result.is_error) {
     alignas(8) char buffer[kParseBufferBytes];
-    rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof(buffer));
-    rapidjson::Document doc(&pool, kParseStackBytes);
+    ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
+    ScratchDocument doc(&pool, kScratchStackBytes, &pool);
     absl::Status parsed = ParseJson(*result.structured_json, doc);  // accepted by the writer, so this parses
     std::optional<SchemaViolation> v =
         parsed.ok() ? tool_.output_schema->Check(doc) : SchemaViolation{"", std::string(parsed.message())};

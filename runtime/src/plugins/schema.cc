@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "edge/runtime/log.h"
@@ -243,7 +244,7 @@ constexpr int kMaxNestingDepth = 128;
 // The nesting depth of `root`, walked iteratively so a hostile document cannot exhaust the stack here.
 int NestingDepth(const rapidjson::Value& root) {
   int deepest = 0;
-  std::vector<std::pair<const rapidjson::Value*, int>> pending{{&root, 1}};
+  absl::InlinedVector<std::pair<const rapidjson::Value*, int>, 32> pending{{&root, 1}};  // no heap when small
   while (!pending.empty()) {
     auto [v, depth] = pending.back();
     pending.pop_back();
@@ -297,23 +298,34 @@ std::optional<std::string> FindRefAliasCycle(const rapidjson::Value& root) {
 bool IsJsonObjectText(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || text[first] != '{') return false;
-  // SAX into a handler that keeps nothing: no document, so no 64 KiB pool chunk per call.
+  // SAX into a handler that keeps nothing: no document. The reader's stack starts in a buffer here.
+  alignas(8) char buffer[1024];
+  ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
   rapidjson::BaseReaderHandler<> ignore;
-  rapidjson::Reader reader;
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, ScratchPool> reader(&pool);
   rapidjson::MemoryStream bytes(text.data(), text.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
   return !reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(in, ignore).IsError();
 }
 
-absl::Status ParseJson(std::string_view text, rapidjson::Document& out) {
+namespace {
+
+template <typename Document>
+absl::Status ParseJsonInto(std::string_view text, Document& out) {
   // Iterative parsing: a deeply nested document must not be able to overflow the stack.
-  out.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  out.template Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(),
+                                                                                            text.size());
   if (out.HasParseError()) {
     return absl::InvalidArgumentError(
         absl::StrCat(rapidjson::GetParseError_En(out.GetParseError()), " at offset ", out.GetErrorOffset()));
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::Status ParseJson(std::string_view text, rapidjson::Document& out) { return ParseJsonInto(text, out); }
+absl::Status ParseJson(std::string_view text, ScratchDocument& out) { return ParseJsonInto(text, out); }
 
 JsonSchema::JsonSchema(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JsonSchema::~JsonSchema() = default;
@@ -375,8 +387,11 @@ std::optional<SchemaViolation> JsonSchema::Check(const rapidjson::Value& value) 
   return Explain(*best, value, impl_->document);
 }
 
-absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
-                                       rapidjson::Document& parsed) {
+namespace {
+
+template <typename Document>
+absl::Status ParseAndValidate(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
+                              Document& parsed) {
   if (args_json.find_first_not_of(" \t\r\n") == std::string_view::npos) args_json = "{}";
   auto fail = [&](std::string_view pointer, std::string_view what) {
     absl::Status s =
@@ -384,7 +399,7 @@ absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view a
     s.SetPayload(kInvalidParamsFieldPayload, absl::Cord(ToAbsl(pointer)));
     return s;
   };
-  if (absl::Status s = ParseJson(args_json, parsed); !s.ok()) {
+  if (absl::Status s = ParseJsonInto(args_json, parsed); !s.ok()) {
     return fail("", absl::StrCat("arguments are not valid JSON: ", s.message()));
   }
   if (NestingDepth(parsed) > kMaxNestingDepth) {
@@ -397,6 +412,18 @@ absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view a
   if (schema == nullptr) return absl::OkStatus();
   if (std::optional<SchemaViolation> v = schema->Check(parsed)) return fail(v->pointer, v->ToString());
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
+                                       rapidjson::Document& parsed) {
+  return ParseAndValidate(tool, args_json, schema, parsed);
+}
+
+absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
+                                       ScratchDocument& parsed) {
+  return ParseAndValidate(tool, args_json, schema, parsed);
 }
 
 }  // namespace edge::runtime::plugins

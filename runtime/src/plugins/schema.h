@@ -57,8 +57,21 @@ class JsonSchema {
   std::string root_type_;
 };
 
+// A document for per-call parses: its values and both parse stacks (the reader's and the document's) come
+// from one pool the caller seeds with a buffer on its stack, so small documents parse without the heap:
+//   alignas(8) char buffer[4096];
+//   ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
+//   ScratchDocument doc(&pool, kScratchStackBytes, &pool);
+using ScratchPool = rapidjson::MemoryPoolAllocator<>;
+using ScratchDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, ScratchPool, ScratchPool>;
+// Beyond the buffer the pool grows in chunks of this size (RapidJSON's default, 64 KiB, would make every
+// larger document pay for a 64 KiB malloc).
+inline constexpr size_t kScratchChunkBytes = 16 * 1024;
+inline constexpr size_t kScratchStackBytes = 512;
+
 // Parses JSON text into `out` (UTF-8 is validated). The error names the offset and the problem.
 absl::Status ParseJson(std::string_view text, rapidjson::Document& out);
+absl::Status ParseJson(std::string_view text, ScratchDocument& out);
 // True when `text` is one well-formed JSON object (UTF-8 validated), checked without building a document.
 bool IsJsonObjectText(std::string_view text);
 
@@ -67,6 +80,8 @@ bool IsJsonObjectText(std::string_view text);
 // the pointer as kInvalidParamsFieldPayload.
 absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
                                        rapidjson::Document& parsed);
+absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
+                                       ScratchDocument& parsed);
 
 // The value in `root` at a JSON Pointer, or nullptr when absent.
 const rapidjson::Value* ValueAtPointer(const rapidjson::Value& root, std::string_view pointer);
