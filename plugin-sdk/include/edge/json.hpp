@@ -32,23 +32,52 @@ namespace detail {
 
 // RapidJSON's default document starts its pool with a 64 KiB chunk. On glibc every malloc of 1 KiB or more
 // also consolidates the fastbins, so one such document per call cost more than the call itself. These
-// documents grow in chunks that stay in the small-allocation path; bigger values get a chunk of their size.
+// documents start in a buffer allocated together with their pool and grow in chunks that stay in the
+// small-allocation path; bigger values get a chunk of their size.
 constexpr size_t kPoolChunkBytes = 960;
-constexpr size_t kParseStackBytes = 512;
+constexpr size_t kPoolFirstBytes = 640;
+constexpr size_t kParseStackBytes = 256;
 using Pool = rapidjson::MemoryPoolAllocator<>;
+
+// A pool and its first chunk in one allocation. It lives on the heap so that documents using it can move.
+struct PoolBlock {
+  alignas(8) char first[kPoolFirstBytes];
+  Pool pool{first, sizeof(first), kPoolChunkBytes};
+};
 
 // A document with its own small-chunk pool. Movable: the pool lives on the heap, so a moved document keeps
 // pointing at it.
 struct PooledDocument {
-  std::unique_ptr<Pool> pool = std::make_unique<Pool>(kPoolChunkBytes);
-  rapidjson::Document doc{pool.get(), kParseStackBytes};
+  std::unique_ptr<PoolBlock> block = std::make_unique<PoolBlock>();
+  rapidjson::Document doc{&block->pool, kParseStackBytes};
+};
+
+// A parse-only document whose parser stacks come from the same pool as its values: parsing a small document
+// then costs one allocation (the block) instead of one per stack plus their regrowth.
+using ParsedDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
+struct PooledParse {
+  std::unique_ptr<PoolBlock> block = std::make_unique<PoolBlock>();
+  ParsedDocument doc{&block->pool, kParseStackBytes, &block->pool};
+};
+
+// Writes JSON straight into a std::string (RapidJSON's StringBuffer would be copied into one afterwards).
+struct StringSink {
+  using Ch = char;
+  std::string* out;
+  void Put(char c) { out->push_back(c); }
+  void Flush() {}
 };
 
 inline std::string Serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  std::string text;
+  text.reserve(64);
+  StringSink sink{&text};
+  // The writer's nesting stack starts in this buffer rather than in a malloc of its own.
+  alignas(8) char levels[640];
+  Pool level_pool(levels, sizeof(levels), kPoolChunkBytes);
+  rapidjson::Writer<StringSink, rapidjson::UTF8<>, rapidjson::UTF8<>, Pool> w(sink, &level_pool);
   v.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
+  return text;
 }
 }  // namespace detail
 
@@ -214,10 +243,10 @@ class Args {
   }
 
   std::string_view raw_;
-  rapidjson::Document& doc() { return pooled_.doc; }
-  const rapidjson::Document& doc() const { return pooled_.doc; }
+  detail::ParsedDocument& doc() { return pooled_.doc; }
+  const detail::ParsedDocument& doc() const { return pooled_.doc; }
 
-  detail::PooledDocument pooled_;
+  detail::PooledParse pooled_;
 };
 
 }  // namespace edge
