@@ -9,16 +9,26 @@
 
 namespace edge::runtime {
 
+size_t ToolResult::JsonSizeHint() const {
+  size_t size = 64 + (structured_json ? structured_json->size() : 0);
+  for (const auto& t : text) size += 32 + t.size();
+  return size;
+}
+
 std::string ToolResult::ToJson() const {
   std::string out;
-  out.reserve(64 + (text.empty() ? 0 : text.front().size()) + (structured_json ? structured_json->size() : 0));
+  out.reserve(JsonSizeHint());
+  AppendJson(out);
+  return out;
+}
+
+void ToolResult::AppendJson(std::string& out) const {
   JsonWriter w(out);
   w.BeginObject().Key("content").BeginArray();
   for (const auto& t : text) w.BeginObject().Key("type").String("text").Key("text").String(t).EndObject();
   w.EndArray();
   if (structured_json) w.Key("structuredContent").Raw(*structured_json);
   w.Key("isError").Bool(is_error).EndObject();
-  return out;
 }
 
 std::string ToolDescriptor::ToJson() const {

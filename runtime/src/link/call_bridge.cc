@@ -78,13 +78,15 @@ std::string EncodeCompletion(std::string_view id, const CallOutcome& outcome, co
     mapping.queued = context.queued;
     return protocol::EncodeError(id, protocol::ErrorFromStatus(outcome.result.status(), mapping));
   }
-  std::string json = outcome.result->ToJson();
-  if (!json.empty() && json.back() == '}') {
-    // ToJson writes one object; splice _meta in before its closing brace rather than re-serialising.
-    json.pop_back();
-    absl::StrAppend(&json, ",\"_meta\":{\"elapsedMs\":", absl::ToInt64Milliseconds(outcome.elapsed), "}}");
-  }
-  std::string message = protocol::EncodeResult(id, json);
+  // protocol::EncodeResult's envelope, written around the result in one buffer (this runs once per call).
+  std::string message;
+  message.reserve(96 + id.size() + outcome.result->JsonSizeHint());
+  message.append(R"({"jsonrpc":"2.0","id":)").append(id.empty() ? std::string_view("null") : id);
+  message.append(R"(,"result":)");
+  outcome.result->AppendJson(message);
+  // AppendJson wrote one object; splice _meta in before its closing brace, then close the envelope.
+  message.pop_back();
+  absl::StrAppend(&message, ",\"_meta\":{\"elapsedMs\":", absl::ToInt64Milliseconds(outcome.elapsed), "}}}");
   if (message.size() <= context.max_message_bytes) return message;
 
   protocol::RpcError error;

@@ -57,7 +57,8 @@ TEST(EncodeCompletionTest, ResultCarriesElapsedMeta) {
   o.result = ToolResult{{"hi"}, std::nullopt, false};
   o.elapsed = absl::Milliseconds(7);
   std::string m = EncodeCompletion("5", o, CompletionContext{"echo"});
-  EXPECT_THAT(m, HasSubstr(R"("_meta":{"elapsedMs":7})"));
+  EXPECT_EQ(m, R"({"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hi"}],"isError":false,)"
+               R"("_meta":{"elapsedMs":7}}})");
   auto env = protocol::DecodeMessage(m);
   ASSERT_TRUE(env.ok()) << env.status() << " " << m;
   EXPECT_EQ(env->kind, protocol::MessageKind::kResult);

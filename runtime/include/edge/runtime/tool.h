@@ -38,6 +38,10 @@ struct ToolResult {
 
   // {"content":[{"type":"text","text":...}],"structuredContent":{...},"isError":false}
   std::string ToJson() const;
+  // The same JSON, appended to `out`.
+  void AppendJson(std::string& out) const;
+  // Bytes AppendJson writes when no text needs escaping (escapes add a few): a reserve() size.
+  size_t JsonSizeHint() const;
 };
 
 struct Progress {
