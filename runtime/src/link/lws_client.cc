@@ -41,6 +41,8 @@ const lws_retry_bo_t kIdlePolicy = {
 };
 
 constexpr absl::Duration kCloseGrace = absl::Seconds(1);
+// The receive buffer is reused across messages up to this capacity (OnReceive).
+constexpr size_t kKeptReceiveBufferBytes = 64 * 1024;
 
 }  // namespace
 
@@ -369,8 +371,14 @@ int Link::Impl::OnReceive(const char* data, size_t len) {
   s.rx.append(data, len);
   if (lws_is_final_fragment(s.wsi) && lws_remaining_packet_payload(s.wsi) == 0) {
     std::string message;
-    message.swap(s.rx);
+    message.swap(s.rx);  // OnMessage may end the session, and `s` with it
     OnMessage(message);
+    // The buffer goes back for the next message, so receiving costs no malloc per message; a buffer grown
+    // by one big message is let go rather than kept for the session.
+    if (session != nullptr && session->rx.empty() && message.capacity() <= link::kKeptReceiveBufferBytes) {
+      message.clear();
+      session->rx.swap(message);
+    }
   }
   return 0;
 }
