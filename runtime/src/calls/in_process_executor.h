@@ -9,8 +9,9 @@
 // Hand-off latency: waking a sleeping worker costs about 25 µs on a VM (an IPI to a halted vCPU), more than
 // running a small tool. So a worker that runs out of work first spins, without the lock and yielding to any
 // other runnable thread, for a short window before it blocks; a call submitted within that window starts
-// without a wake-up. At most one worker spins, and Submit wakes a blocked worker only for calls the spinner
-// will not take (or when the spinner is not on a CPU). The window adapts to the gaps between calls (as KVM's
+// without a wake-up. Only a worker that leaves no other call running spins (under load, spinning would take
+// CPU the running calls and the link need), at most one worker spins, and Submit wakes a blocked worker only
+// for calls the spinner will not take (or when the spinner is not on a CPU). The window adapts to the gaps between calls (as KVM's
 // halt polling does): it grows while calls arrive shortly after the workers went idle, and shrinks to nothing
 // while they do not, so an idle executor, or one whose calls are far apart, uses no CPU. A process limited to
 // one CPU never spins: the submitter could only run by taking the spinner's CPU.
