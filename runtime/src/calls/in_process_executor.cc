@@ -220,17 +220,25 @@ void InProcessExecutor::Submit(CallRequest request, CallCallbacks callbacks) {
       ++failed_;
     } else {
       in_flight_.emplace(call_id, call);
-      if (absl::Time deadline = call->NextDeadline(); deadline != absl::InfiniteFuture()) {
-        std::weak_ptr<CallState> weak = call;
-        call->watch_id = watchdog_.Schedule(deadline, [this, weak] { return CheckDeadline(weak); });
-      }
       waiting_.push_back(call);
       DispatchLocked();
+      // A call handed to a worker at once gets its deadline watched from the worker when it starts (see
+      // WorkerLoop): that keeps the watchdog's lock and bookkeeping off the submitting thread (the link, the
+      // connector's serial stage). A call that has to wait in the queue is watched from now.
+      if (call->phase == CallState::Phase::kQueued) WatchDeadlineLocked(call);
       ReleaseStalledSpinnerLocked();
       AdaptSpinLocked(now);
     }
   }
   if (!rejection.ok()) call->Deliver(std::move(rejection), absl::Now());
+}
+
+void InProcessExecutor::WatchDeadlineLocked(const CallPtr& call) {
+  if (call->watch_id != 0) return;
+  if (absl::Time deadline = call->NextDeadline(); deadline != absl::InfiniteFuture()) {
+    std::weak_ptr<CallState> weak = call;
+    call->watch_id = watchdog_.Schedule(deadline, [this, weak] { return CheckDeadline(weak); });
+  }
 }
 
 bool InProcessExecutor::RunnableLocked(const CallState& call) const {
@@ -382,6 +390,7 @@ void InProcessExecutor::WorkerLoop() {
       } else {
         call->phase = CallState::Phase::kRunning;
         call->MarkStarted(absl::Now());
+        WatchDeadlineLocked(call);  // unless it was watched from the queue already
         run = true;
       }
     }

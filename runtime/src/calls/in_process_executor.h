@@ -63,6 +63,8 @@ class InProcessExecutor final : public Executor {
   std::string OverloadedMessageLocked(const CallState& call) const;
   void RejectInline(const std::string& call_id, CallCallbacks& callbacks, absl::Status status, absl::Time start);
 
+  // Schedules the watchdog entry for the call's nearest deadline, unless it has one.
+  void WatchDeadlineLocked(const CallPtr& call);
   bool RunnableLocked(const CallState& call) const;
   void DispatchLocked();
   void ReleaseWorkerLocked(const CallState& call);
