@@ -4,10 +4,13 @@
 #include <libwebsockets.h>
 
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "edge/protocol/protocol.h"
 #include "edge/runtime/log.h"
@@ -59,22 +62,33 @@ std::string ParseAuthority(std::string_view authority, LinkUrl* out) {
   return "";
 }
 
+// What follows `secure` or `plain` (matched case-insensitively) in `url`, setting out->secure and the scheme's
+// default port (443 or 80); nullopt for any other scheme.
+std::optional<std::string_view> StripScheme(std::string_view url, std::string_view secure, std::string_view plain,
+                                            LinkUrl* out) {
+  auto starts_with = [url](std::string_view scheme) {
+    return url.size() >= scheme.size() &&
+           absl::EqualsIgnoreCase(ToAbsl(url.substr(0, scheme.size())), ToAbsl(scheme));
+  };
+  if (starts_with(secure)) {
+    out->secure = true;
+    out->port = 443;
+    return url.substr(secure.size());
+  }
+  if (starts_with(plain)) {
+    out->port = 80;
+    return url.substr(plain.size());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<LinkUrl> ParseLinkUrl(std::string_view url) {
   LinkUrl out;
-  std::string_view rest;
-  std::string lower = absl::AsciiStrToLower(ToAbsl(url.substr(0, std::min<size_t>(url.size(), 6))));
-  if (lower.rfind("wss://", 0) == 0) {
-    out.secure = true;
-    out.port = 443;
-    rest = url.substr(6);
-  } else if (lower.rfind("ws://", 0) == 0) {
-    out.port = 80;
-    rest = url.substr(5);
-  } else {
-    return BadUrl(url, "the scheme must be ws:// or wss://");
-  }
+  std::optional<std::string_view> after_scheme = StripScheme(url, "wss://", "ws://", &out);
+  if (!after_scheme) return BadUrl(url, "the scheme must be ws:// or wss://");
+  std::string_view rest = *after_scheme;
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) out.path = std::string(rest.substr(slash));
@@ -87,18 +101,11 @@ absl::StatusOr<LinkUrl> ParseLinkUrl(std::string_view url) {
 
 absl::StatusOr<LinkUrl> ParseHttpUrl(std::string_view url) {
   LinkUrl out;
-  std::string_view rest;
-  const std::string lower = absl::AsciiStrToLower(ToAbsl(url.substr(0, std::min<size_t>(url.size(), 8))));
-  if (lower.rfind("https://", 0) == 0) {
-    out.secure = true;
-    out.port = 443;
-    rest = url.substr(8);
-  } else if (lower.rfind("http://", 0) == 0) {
-    out.port = 80;
-    rest = url.substr(7);
-  } else {
+  std::optional<std::string_view> after_scheme = StripScheme(url, "https://", "http://", &out);
+  if (!after_scheme) {
     return absl::InvalidArgumentError(absl::StrCat("invalid URL '", ToAbsl(url), "': not http:// or https://"));
   }
+  std::string_view rest = *after_scheme;
   rest = rest.substr(0, rest.find('#'));
   const size_t end = rest.find_first_of("/?");
   if (end != std::string_view::npos) {

@@ -2,7 +2,6 @@
 // the same pid and argv, shown as edge-connector, and a plain in-process daemon when the binary is missing.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +12,7 @@
 
 #include "cli_test_util.h"
 #include "subprocess.h"
+#include "support/scratch_dir.h"
 
 namespace edge::testing {
 namespace {
@@ -22,15 +22,12 @@ namespace fs = std::filesystem;
 class DaemonExecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "edge-daemon-exec-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(scratch_.path().empty());
     fs::create_directories(dir_ + "/impl");
     // No platform listens on port 9: the link keeps retrying, which is all this test needs.
     std::ofstream(dir_ + "/config.json") << R"({"toolRpcUrl":"ws://127.0.0.1:9/","platformApiUrl":"http://127.0.0.1:9/",)"
                                          << R"("healthHost":"127.0.0.1"})";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Starts `<binary> run` and returns its pid once the health server is up (-1 on failure).
   pid_t StartRun(Subprocess& p) {
@@ -56,7 +53,8 @@ class DaemonExecTest : public ::testing::Test {
     return s.str();
   }
 
-  std::string dir_;
+  ScratchDir scratch_{"edge-daemon-exec"};
+  const std::string dir_ = scratch_.path().string();
 };
 
 TEST_F(DaemonExecTest, RunContinuesInTheDaemonBinaryUnderTheSameNameAndArgv) {
