@@ -117,8 +117,19 @@ class BundlesE2ETest : public E2ETest {
     return std::make_unique<Connector>(root_ + "/" + dir, config, e, wait_ready);
   }
   // Waits until /statusz shows the bundle at `version` (as text), or the timeout passes.
-  static bool WaitVersion(Connector& c, const std::string& version, milliseconds timeout) {
+  static bool WaitInstalled(Connector& c, const std::string& version, milliseconds timeout) {
     return WaitUntil([&] { return JsonField(c.Statusz(), "/bundle/version") == version; }, timeout);
+  }
+  // As WaitInstalled, and the platform has acknowledged the tools of that generation: /statusz shows the new
+  // version a moment before the re-registration reaches the platform, and a call in that moment is refused.
+  static bool WaitVersion(Connector& c, const std::string& version, milliseconds timeout) {
+    return WaitUntil(
+        [&] {
+          const std::string statusz = c.Statusz();
+          return JsonField(statusz, "/bundle/version") == version &&
+                 JsonField(statusz, "/link/registeredGeneration") == JsonField(statusz, "/tools/generation");
+        },
+        timeout);
   }
   void Kill(Connector& c) {
     c.process().Signal(SIGKILL);

@@ -66,7 +66,9 @@ TEST_F(BundlesE2ETest, ACallInFlightDuringASwapFinishesOnTheOldGeneration) {
     running = JsonField(c->Statusz(), "/calls/running") == "1";
     if (!running) std::this_thread::sleep_for(milliseconds(5));
   }
-  ASSERT_TRUE(running);
+  ASSERT_TRUE(running) << (call.wait_for(milliseconds(0)) == std::future_status::ready
+                               ? "the call ended before it was seen running: " + call.get().body
+                               : "the call is not running");
   Assign(bundle_id, v2_version);
   ASSERT_TRUE(WaitVersion(*c, v2_version, milliseconds(10000))) << c->process().Log();
   HttpResponse result = call.get();
@@ -85,7 +87,7 @@ TEST_F(BundlesE2ETest, APollInstallsTheBundleWhenNoPushCanArrive) {
   auto v1 = Build("v1", {"echo"});
   auto [bundle_id, version] = Upload(v1);
   Assign(bundle_id, version);
-  ASSERT_TRUE(WaitVersion(*c, "1", milliseconds(10000))) << c->process().Log();
+  ASSERT_TRUE(WaitInstalled(*c, "1", milliseconds(10000))) << c->process().Log();
   EXPECT_TRUE(fs::exists(root_ + "/conn/dist/tools/echo.so"));
   std::string statusz = c->Statusz();
   EXPECT_NE(statusz.find("\"echo\""), std::string::npos) << statusz;
