@@ -77,12 +77,15 @@ void CallState::OnProgress(const Progress& progress) {
   progress_thread_.store(std::thread::id());
 }
 
-bool CallState::Deliver(absl::StatusOr<ToolResult> result, absl::Time now) {
+bool CallState::Deliver(absl::StatusOr<ToolResult> result, absl::Time now, std::shared_ptr<const void> call_state) {
   if (delivered_.exchange(true, std::memory_order_acq_rel)) return false;
   if (progress_thread_.load() != std::this_thread::get_id()) {
     absl::MutexLock wait_for_progress(&progress_mu_);  // a progress callback in flight finishes first
+    // None is forwarded from now on. Dropping it here means a caller that keeps the outcome's call_state
+    // (with this state) never keeps its own progress callback, and whatever that captured, alive.
+    on_progress_ = nullptr;
   }
-  CallOutcome outcome{request_.call_id, std::move(result), now - submitted_};
+  CallOutcome outcome{request_.call_id, std::move(result), now - submitted_, std::move(call_state)};
   auto on_complete = std::move(on_complete_);
   if (on_complete) on_complete(std::move(outcome));
   return true;

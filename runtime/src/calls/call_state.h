@@ -46,6 +46,9 @@ class CallState final : public CallControl {
   const std::string& id() const { return request_.call_id; }
   const std::string& tool_name() const { return request_.tool; }
   const Tool& tool() const { return *tool_; }
+  // Hands over the reference to the tool (and its plugin generation) once the executor no longer needs
+  // tool(): the worker drops it, so that the holder of the outcome's call_state never unloads a plugin.
+  std::shared_ptr<const Tool> ReleaseTool() { return std::move(tool_); }
   const CallLimits& limits() const { return limits_; }
   absl::Time submitted() const { return submitted_; }
 
@@ -64,7 +67,8 @@ class CallState final : public CallControl {
   // Runs on_complete with `result` the first time; later calls return false and do nothing. Once it has
   // begun no progress is forwarded, and it waits for a progress callback running on another thread, so
   // the caller never sees progress after (or during) completion.
-  bool Deliver(absl::StatusOr<ToolResult> result, absl::Time now);
+  // `call_state` becomes the outcome's (see CallOutcome).
+  bool Deliver(absl::StatusOr<ToolResult> result, absl::Time now, std::shared_ptr<const void> call_state = nullptr);
   bool delivered() const { return delivered_.load(std::memory_order_acquire); }
 
   // Executor's scheduling state, guarded by the executor's mutex.

@@ -175,7 +175,7 @@ void InProcessExecutor::RejectInline(const std::string& call_id, CallCallbacks& 
     ++failed_;
     if (status.code() == absl::StatusCode::kResourceExhausted) ++rejected_overloaded_;
   }
-  callbacks.on_complete(CallOutcome{call_id, std::move(status), absl::Now() - start});
+  callbacks.on_complete(CallOutcome{call_id, std::move(status), absl::Now() - start, nullptr});
 }
 
 void InProcessExecutor::Submit(CallRequest request, CallCallbacks callbacks) {
@@ -299,8 +299,9 @@ bool InProcessExecutor::EndEarlyLocked(CallState& call, EndKind kind) {
   return true;
 }
 
-void InProcessExecutor::DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now) {
-  call.Deliver(std::move(result), now);
+void InProcessExecutor::DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now,
+                                       std::shared_ptr<const void> call_state) {
+  call.Deliver(std::move(result), now, std::move(call_state));
   absl::MutexLock lock(&mu_);
   --delivering_;
 }
@@ -376,6 +377,7 @@ void InProcessExecutor::WorkerLoop() {
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &no_priority);
   for (;;) {
     CallPtr call;
+    std::shared_ptr<const Tool> tool;
     bool run = false;
     {
       absl::MutexLock lock(&mu_);
@@ -386,6 +388,7 @@ void InProcessExecutor::WorkerLoop() {
       SetReadyCountLocked();
       if (call->done) {  // cancelled or expired between dispatch and pick-up: never runs
         ReleaseWorkerLocked(*call);
+        tool = call->ReleaseTool();
         DispatchLocked();
       } else {
         call->phase = CallState::Phase::kRunning;
@@ -394,8 +397,10 @@ void InProcessExecutor::WorkerLoop() {
         run = true;
       }
     }
-    if (run) RunCall(call);
-    // `call` is released here, outside the lock: it may hold the last reference to a plugin generation.
+    if (run) tool = RunCall(call);
+    // `tool` and `call` are released here, outside the lock: they may hold the last reference to a plugin
+    // generation. The worker takes the tool out of the call so that it, not the thread that drops the
+    // outcome's call_state, unloads a retired generation.
   }
 }
 
@@ -459,7 +464,7 @@ void InProcessExecutor::AdaptSpinLocked(absl::Time now) {
   }
 }
 
-void InProcessExecutor::RunCall(const CallPtr& call) {
+std::shared_ptr<const Tool> InProcessExecutor::RunCall(const CallPtr& call) {
   absl::StatusOr<ToolResult> result;
   bool threw = true;
   // Plugin tools never throw (the SDK catches at the ABI); a builtin might. The worker must survive it.
@@ -479,9 +484,11 @@ void InProcessExecutor::RunCall(const CallPtr& call) {
   }
   const absl::Time now = absl::Now();
   bool late = false;
+  std::shared_ptr<const Tool> tool;
   {
     absl::MutexLock lock(&mu_);
     ReleaseWorkerLocked(*call);
+    tool = call->ReleaseTool();
     if (call->done) {
       late = true;
       --abandoned_;
@@ -499,8 +506,9 @@ void InProcessExecutor::RunCall(const CallPtr& call) {
   if (late) {
     LogLateResult(*call, result, now);
   } else {
-    DeliverOutcome(*call, std::move(result), now);
+    DeliverOutcome(*call, std::move(result), now, call);
   }
+  return tool;
 }
 
 void InProcessExecutor::LogLateResult(const CallState& call, const absl::StatusOr<ToolResult>& result,

@@ -78,27 +78,34 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
   UpdateStatus([n = s.calls.size()](LinkStatus& st) { st.in_flight = static_cast<int64_t>(n); });
 
   // Executor callbacks run on worker threads (or inline): they only post, never touch loop state.
-  const uint64_t serial = s.serial;
-  std::shared_ptr<Inbox> box = inbox;
+  auto channel = std::make_shared<InvokeChannel>();
+  channel->box = inbox;
+  channel->serial = s.serial;
+  channel->call_id = call_id;
+  channel->request_id = envelope.id;
+  channel->tool = params->tool;
+  channel->retry_after_ms = options.overload_retry_after_ms;
   CallCallbacks callbacks;
-  callbacks.on_progress = [box, serial, call_id](const Progress& progress) {
-    box->Post([serial, call_id, progress](Impl& impl) { impl.OnCallProgress(serial, call_id, progress); });
+  callbacks.on_progress = [channel](const Progress& progress) {
+    channel->box->Post([channel, progress](Impl& impl) {
+      impl.OnCallProgress(channel->serial, channel->call_id, progress);
+    });
   };
   // The response is encoded here, on the worker, so the link thread (the bottleneck under load) only checks
   // and writes it. An overload needs the executor's counts at answer time: that one is encoded on the loop.
-  callbacks.on_complete = [box, serial, request_id = envelope.id, tool = params->tool,
-                           retry_after_ms = options.overload_retry_after_ms](CallOutcome outcome) {
-    std::string response;
+  callbacks.on_complete = [channel](CallOutcome outcome) mutable {
+    InvokeChannel& ch = *channel;
     if (outcome.result.ok() || !absl::IsResourceExhausted(outcome.result.status())) {
       link::CompletionContext context;
-      context.tool = tool;
-      context.overload_retry_after_ms = retry_after_ms;
-      response = link::EncodeCompletion(request_id, outcome, context);
+      context.tool = ch.tool;
+      context.overload_retry_after_ms = ch.retry_after_ms;
+      ch.response = link::EncodeCompletion(ch.request_id, outcome, context);
       if (outcome.result.ok()) *outcome.result = ToolResult{};  // encoded: free the payload now
     }
-    box->Post([serial, outcome = std::move(outcome), response = std::move(response)](Impl& impl) mutable {
-      impl.OnCallComplete(serial, std::move(outcome), std::move(response));
-    });
+    ch.outcome = std::move(outcome);
+    // The reference moves into the posted item, so the link thread, not this worker, normally drops the last.
+    std::shared_ptr<Inbox> box = ch.box;
+    box->Post([channel = std::move(channel)](Impl& impl) { impl.OnCallComplete(*channel); });
   };
   executor->Submit(link::BuildCallRequest(*params, hostname, platform), std::move(callbacks));
 }
@@ -151,8 +158,10 @@ void Link::Impl::OnProgressTimer() {
   ScheduleProgressFlush();
 }
 
-void Link::Impl::OnCallComplete(uint64_t serial, CallOutcome outcome, std::string response) {
-  if (session == nullptr || session->serial != serial || session->ended) {
+void Link::Impl::OnCallComplete(InvokeChannel& channel) {
+  // Taken out: the outcome's call_state owns the progress callback, which owns the channel.
+  const CallOutcome outcome = std::move(channel.outcome);
+  if (session == nullptr || session->serial != channel.serial || session->ended) {
     logger.Debug(kComponent, "dropping the outcome of call ", outcome.call_id, ": its session has closed");
     return;
   }
@@ -167,6 +176,7 @@ void Link::Impl::OnCallComplete(uint64_t serial, CallOutcome outcome, std::strin
   if (std::optional<Progress> last = call.progress.TakePending(); last.has_value()) {
     Send(link::EncodeProgress(outcome.call_id, *last));
   }
+  std::string response = std::move(channel.response);
   if (response.empty()) {  // not encoded on the worker: an overload, answered with the current counts
     link::CompletionContext context;
     context.tool = call.tool;

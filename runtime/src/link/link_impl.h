@@ -140,6 +140,23 @@ struct Link::Impl {
     void TakeAll(std::vector<Item>* out);
   };
 
+  // What the executor callbacks of one tool.invoke share. It is allocated on the link thread, and normally
+  // freed there too (the callback a worker destroys only drops a reference): glibc then recycles it in the
+  // link thread's cache instead of a worker taking the link thread's arena lock to free it (CallOutcome::
+  // call_state explains the same for the executor's state). Each callback captures one shared_ptr to it,
+  // which fits in AnyInvocable's inline storage, so the callbacks and the posted completion allocate nothing.
+  struct InvokeChannel {
+    std::shared_ptr<Inbox> box;
+    uint64_t serial = 0;
+    std::string call_id;
+    std::string request_id;  // the invoke's raw id token
+    std::string tool;
+    int64_t retry_after_ms = 0;
+    // Written by the worker before it posts the completion; read by the link thread after.
+    CallOutcome outcome;
+    std::string response;  // the encoded answer, or "" when the link thread must encode it (an overload)
+  };
+
   Impl(LinkOptions options, std::shared_ptr<ToolCatalog> catalog, Executor* executor);
 
   // ---- link.cc
@@ -198,8 +215,7 @@ struct Link::Impl {
   void OnInvoke(const protocol::Envelope& envelope);
   void OnCancel(const protocol::Envelope& envelope);
   void OnCallProgress(uint64_t serial, const std::string& call_id, const Progress& progress);
-  // `response` is the encoded answer when the worker encoded it, else "" (encoded here).
-  void OnCallComplete(uint64_t serial, CallOutcome outcome, std::string response);
+  void OnCallComplete(InvokeChannel& channel);
   void OnProgressTimer();
   void ScheduleProgressFlush();
   void CancelSessionCalls();

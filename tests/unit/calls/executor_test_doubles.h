@@ -124,7 +124,7 @@ class OutcomeSink {
     }
     if (found.size() != 1) {
       return CallOutcome{call_id, absl::InternalError(absl::StrCat("test: expected exactly one outcome for '", call_id,
-                                                                   "', got ", found.size())), {}};
+                                                                   "', got ", found.size())), {}, nullptr};
     }
     return found[0];
   }

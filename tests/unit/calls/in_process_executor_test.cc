@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -495,6 +496,56 @@ TEST(InProcessExecutorTest, CallKeepsTheToolItResolvedAcrossACatalogSwap) {
   ASSERT_TRUE(sink.WaitFor(2));
   EXPECT_EQ(sink.For("old").result->text.at(0), "v1");
   EXPECT_EQ(sink.For("new").result->text.at(0), "v2");
+}
+
+// The outcome shares the call's state so that the submitter can free it on its own thread (see
+// CallOutcome::call_state). Holding it must not keep the tool's plugin generation loaded or the callbacks
+// (with whatever they captured) alive, and nothing else may keep the state once the outcome is dropped.
+TEST(InProcessExecutorTest, TheOutcomeHoldsTheCallStateButNotTheToolOrTheCallbacks) {
+  auto tool = EchoTool("t");
+  std::weak_ptr<const ScriptedTool> weak_tool = tool;
+  auto catalog = CatalogWith({tool});
+  tool.reset();
+  auto exec = NewInProcessExecutor(catalog);
+  auto progress_capture = std::make_shared<int>(1);
+  auto complete_capture = std::make_shared<int>(2);
+  std::weak_ptr<int> weak_progress = progress_capture, weak_complete = complete_capture;
+  absl::Mutex mu;
+  std::optional<CallOutcome> held;
+  CallCallbacks callbacks;
+  callbacks.on_progress = [progress_capture](const Progress&) {};
+  callbacks.on_complete = [&, complete_capture](CallOutcome o) {
+    absl::MutexLock lock(&mu);
+    held = std::move(o);
+  };
+  progress_capture.reset();
+  complete_capture.reset();
+  exec->Submit(Req("c1", "t"), std::move(callbacks));
+  ASSERT_TRUE(exec->Drain(kSafetyTimeout).ok());
+  std::weak_ptr<const void> weak_state;
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(held.has_value());
+    ASSERT_TRUE(held->result.ok()) << held->result.status();
+    ASSERT_NE(held->call_state, nullptr);
+    weak_state = held->call_state;
+  }
+  catalog->Publish(*ToolRegistry::Create({EchoTool("other")}));
+  auto released = [](const auto& weak) {
+    for (absl::Time end = absl::Now() + kSafetyTimeout; absl::Now() < end; absl::SleepFor(absl::Milliseconds(1))) {
+      if (weak.expired()) return true;
+    }
+    return weak.expired();
+  };
+  EXPECT_TRUE(released(weak_tool)) << "the held outcome keeps the tool (and its plugin generation) loaded";
+  EXPECT_TRUE(released(weak_progress)) << "the held outcome keeps the progress callback alive";
+  EXPECT_TRUE(released(weak_complete)) << "the held outcome keeps the completion callback alive";
+  EXPECT_FALSE(weak_state.expired());
+  {
+    absl::MutexLock lock(&mu);
+    held.reset();
+  }
+  EXPECT_TRUE(released(weak_state)) << "something besides the outcome keeps the call's state";
 }
 
 TEST(InProcessExecutorTest, NoProgressIsForwardedAfterCompletion) {

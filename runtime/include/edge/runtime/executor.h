@@ -59,6 +59,10 @@ struct CallOutcome {
   //   (overloaded), DeadlineExceeded (timeout), Cancelled, Unavailable (draining), Internal/Unknown.
   absl::StatusOr<ToolResult> result;
   absl::Duration elapsed;
+  // OWNERSHIP: shares the executor's state for this call (its request and callbacks); may be null. Whoever
+  // drops the last reference frees that memory. The link drops it on its own thread, which allocated it, so
+  // glibc recycles it there instead of the workers taking the link thread's arena lock to free it.
+  std::shared_ptr<const void> call_state;
 };
 
 struct CallCallbacks {
