@@ -34,16 +34,15 @@ std::optional<absl::Time> ProgressCoalescer::due() const {
   return last_sent_.has_value() ? *last_sent_ + interval_ : absl::InfinitePast();
 }
 
-CallRequest BuildCallRequest(const protocol::InvokeParams& params, std::string_view hostname,
-                             std::string_view platform) {
+CallRequest BuildCallRequest(protocol::InvokeParams params, std::string_view hostname, std::string_view platform) {
   CallRequest request;
   request.call_id = params.call_id;
-  request.tool = params.tool;
-  request.arguments_json = params.arguments_json;
-  request.context.call_id = params.call_id;
-  request.context.user_id = params.user_id;
-  request.context.org_id = params.org_id;
-  request.context.deployment_id = params.deployment_id;
+  request.context.call_id = std::move(params.call_id);
+  request.tool = std::move(params.tool);
+  request.arguments_json = std::move(params.arguments_json);
+  request.context.user_id = std::move(params.user_id);
+  request.context.org_id = std::move(params.org_id);
+  request.context.deployment_id = std::move(params.deployment_id);
   request.context.hostname = std::string(hostname);
   request.context.platform = std::string(platform);
   if (params.inactivity_ms.has_value()) request.inactivity_timeout = absl::Milliseconds(*params.inactivity_ms);
@@ -70,33 +69,42 @@ std::string EncodeProgress(std::string_view call_id, const Progress& progress) {
 }
 
 std::string EncodeCompletion(std::string_view id, const CallOutcome& outcome, const CompletionContext& context) {
+  std::string message;
+  EncodeCompletionInto(id, outcome, context, message);
+  return message;
+}
+
+bool EncodeCompletionInto(std::string_view id, const CallOutcome& outcome, const CompletionContext& context,
+                          std::string& out) {
   if (!outcome.result.ok()) {
     protocol::ErrorMappingOptions mapping;
     mapping.tool = context.tool;
     mapping.overload_retry_after_ms = context.overload_retry_after_ms;
     mapping.running = context.running;
     mapping.queued = context.queued;
-    return protocol::EncodeError(id, protocol::ErrorFromStatus(outcome.result.status(), mapping));
+    out = protocol::EncodeError(id, protocol::ErrorFromStatus(outcome.result.status(), mapping));
+    return false;
   }
   // protocol::EncodeResult's envelope, written around the result in one buffer (this runs once per call).
-  std::string message;
-  message.reserve(96 + id.size() + outcome.result->JsonSizeHint());
-  message.append(R"({"jsonrpc":"2.0","id":)").append(id.empty() ? std::string_view("null") : id);
-  message.append(R"(,"result":)");
-  outcome.result->AppendJson(message);
+  out.clear();
+  out.reserve(96 + id.size() + outcome.result->JsonSizeHint());
+  out.append(R"({"jsonrpc":"2.0","id":)").append(id.empty() ? std::string_view("null") : id);
+  out.append(R"(,"result":)");
+  outcome.result->AppendJson(out);
   // AppendJson wrote one object; splice _meta in before its closing brace, then close the envelope.
-  message.pop_back();
-  absl::StrAppend(&message, ",\"_meta\":{\"elapsedMs\":", absl::ToInt64Milliseconds(outcome.elapsed), "}}}");
-  if (message.size() <= context.max_message_bytes) return message;
+  out.pop_back();
+  absl::StrAppend(&out, ",\"_meta\":{\"elapsedMs\":", absl::ToInt64Milliseconds(outcome.elapsed), "}}}");
+  if (out.size() <= context.max_message_bytes) return false;
 
   protocol::RpcError error;
   error.code = protocol::kToolFailed;
-  error.message = absl::StrCat("the result of tool '", ToAbsl(context.tool), "' is ", message.size(),
+  error.message = absl::StrCat("the result of tool '", ToAbsl(context.tool), "' is ", out.size(),
                                " bytes, over the ", context.max_message_bytes,
                                "-byte message limit; return less data or move bulk data out of band");
   protocol::JsonWriter w(error.data_json);
   w.BeginObject().Key("reason").String("result_too_large").Key("status").String("INTERNAL").EndObject();
-  return protocol::EncodeError(id, error);
+  out = protocol::EncodeError(id, error);
+  return true;
 }
 
 }  // namespace edge::runtime::link

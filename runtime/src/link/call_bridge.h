@@ -38,9 +38,9 @@ class ProgressCoalescer {
   std::optional<Progress> pending_;
 };
 
-// The executor request for an invoke; hostname/platform are the connector's own values.
-CallRequest BuildCallRequest(const protocol::InvokeParams& params, std::string_view hostname,
-                             std::string_view platform);
+// The executor request for an invoke (its strings moved out of `params`); hostname/platform are the
+// connector's own values.
+CallRequest BuildCallRequest(protocol::InvokeParams params, std::string_view hostname, std::string_view platform);
 
 // -32602 with data.param (an envelope problem, e.g. "/context/orgId").
 protocol::RpcError InvalidParamError(std::string message, std::string_view param);
@@ -58,6 +58,10 @@ struct CompletionContext {
 // The response to a tool.invoke with raw id token `id`: the result (plus _meta.elapsedMs), the mapped error,
 // or -32002 result_too_large when the encoded result would exceed the message limit.
 std::string EncodeCompletion(std::string_view id, const CallOutcome& outcome, const CompletionContext& context);
+// The same, written into `out` (replacing its contents but keeping its capacity, so a recycled buffer
+// usually needs no allocation). Returns true when a successful result was replaced by result_too_large.
+bool EncodeCompletionInto(std::string_view id, const CallOutcome& outcome, const CompletionContext& context,
+                          std::string& out);
 
 }  // namespace edge::runtime::link
 

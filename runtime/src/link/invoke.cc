@@ -85,6 +85,7 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
   channel->request_id = envelope.id;
   channel->tool = params->tool;
   channel->retry_after_ms = options.overload_retry_after_ms;
+  channel->response = TakeSpareBuffer();
   CallCallbacks callbacks;
   callbacks.on_progress = [channel](const Progress& progress) {
     channel->box->Post([channel, progress](Impl& impl) {
@@ -99,7 +100,8 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
       link::CompletionContext context;
       context.tool = ch.tool;
       context.overload_retry_after_ms = ch.retry_after_ms;
-      ch.response = link::EncodeCompletion(ch.request_id, outcome, context);
+      ch.too_large = link::EncodeCompletionInto(ch.request_id, outcome, context, ch.response);
+      ch.encoded = true;
       if (outcome.result.ok()) *outcome.result = ToolResult{};  // encoded: free the payload now
     }
     ch.outcome = std::move(outcome);
@@ -107,7 +109,7 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
     std::shared_ptr<Inbox> box = ch.box;
     box->Post([channel = std::move(channel)](Impl& impl) { impl.OnCallComplete(*channel); });
   };
-  executor->Submit(link::BuildCallRequest(*params, hostname, platform), std::move(callbacks));
+  executor->Submit(link::BuildCallRequest(*std::move(params), hostname, platform), std::move(callbacks));
 }
 
 void Link::Impl::OnCancel(const protocol::Envelope& envelope) {
@@ -177,7 +179,7 @@ void Link::Impl::OnCallComplete(InvokeChannel& channel) {
     Send(link::EncodeProgress(outcome.call_id, *last));
   }
   std::string response = std::move(channel.response);
-  if (response.empty()) {  // not encoded on the worker: an overload, answered with the current counts
+  if (!channel.encoded) {  // not encoded on the worker: an overload, answered with the current counts
     link::CompletionContext context;
     context.tool = call.tool;
     context.overload_retry_after_ms = options.overload_retry_after_ms;
@@ -186,8 +188,7 @@ void Link::Impl::OnCallComplete(InvokeChannel& channel) {
     context.queued = stats.queued;
     response = link::EncodeCompletion(call.request_id, outcome, context);
   }
-  if (outcome.result.ok() && response.find("\"result_too_large\"") != std::string::npos &&
-      response.find("\"error\"") != std::string::npos) {
+  if (channel.too_large) {
     logger.Warn(kComponent, "the result of call ", outcome.call_id, " (tool ", call.tool,
                 ") exceeds the message limit; answered -32002 result_too_large");
   }

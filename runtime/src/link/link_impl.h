@@ -154,7 +154,9 @@ struct Link::Impl {
     int64_t retry_after_ms = 0;
     // Written by the worker before it posts the completion; read by the link thread after.
     CallOutcome outcome;
-    std::string response;  // the encoded answer, or "" when the link thread must encode it (an overload)
+    std::string response;     // a recycled buffer (see spare_buffers); the encoded answer once `encoded`
+    bool encoded = false;     // false: an overload, encoded by the link thread with the counts at answer time
+    bool too_large = false;   // the result was replaced by result_too_large
   };
 
   Impl(LinkOptions options, std::shared_ptr<ToolCatalog> catalog, Executor* executor);
@@ -181,6 +183,9 @@ struct Link::Impl {
   link::Session* SessionFor(lws* wsi);
   void EndSession();
   void Send(std::string message, bool urgent = false);
+  // A written message's buffer, kept for reuse when there is room (see spare_buffers).
+  void RecycleBuffer(std::string& written);
+  std::string TakeSpareBuffer();
   void RequestClose(int code, std::string reason, absl::Duration kill_after);
   void KillSession();
   void ArmTimer(Timer& timer, absl::Duration delay, sul_cb_t cb);
@@ -249,6 +254,10 @@ struct Link::Impl {
 
   // ---- loop-only
   std::vector<Inbox::Item> inbox_batch;  // reused by RunInbox
+  // Buffers of messages already written, handed to the next invokes for their answers: a worker encodes
+  // into one and the link thread writes it and takes it back, so answers need no allocation in steady
+  // state (and no memory flows one way between threads). Bounded in count and size (lws_client.cc).
+  std::vector<std::string> spare_buffers;
   link::Backoff backoff;
   std::unique_ptr<link::Session> session;
   uint64_t next_serial = 1;

@@ -280,6 +280,9 @@ void Link::Impl::KillSession() {
 // message above kMaxBatchedMessage, or one after kMaxBatchBytes, takes lws_write's own path.
 constexpr size_t kMaxBatchedMessage = 16 * 1024;
 constexpr size_t kMaxBatchBytes = 256 * 1024;
+// Spare buffers (link_impl.h): enough for a pipelined burst of small answers, at most 128 KiB kept.
+constexpr size_t kMaxSpareBuffers = 64;
+constexpr size_t kMaxSpareBufferBytes = 2048;
 
 size_t Link::Impl::WriteBatch() {
   Session& s = *session;
@@ -300,8 +303,24 @@ size_t Link::Impl::WriteBatch() {
   if (lws_write(s.wsi, s.batch.frames(), s.batch.size(), LWS_WRITE_RAW) < static_cast<int>(s.batch.size())) {
     return SIZE_MAX;
   }
-  for (size_t i = 0; i < taken; ++i) s.outq.pop_front();
+  for (size_t i = 0; i < taken; ++i) {
+    RecycleBuffer(s.outq.front());
+    s.outq.pop_front();
+  }
   return taken;
+}
+
+void Link::Impl::RecycleBuffer(std::string& written) {
+  if (spare_buffers.size() >= kMaxSpareBuffers || written.capacity() > kMaxSpareBufferBytes) return;
+  written.clear();
+  spare_buffers.push_back(std::move(written));
+}
+
+std::string Link::Impl::TakeSpareBuffer() {
+  if (spare_buffers.empty()) return std::string();
+  std::string buffer = std::move(spare_buffers.back());
+  spare_buffers.pop_back();
+  return buffer;
 }
 
 int Link::Impl::OnWritable() {
@@ -324,6 +343,7 @@ int Link::Impl::OnWritable() {
       if (s.failure.empty()) s.failure = "writing to the platform failed";
       return -1;
     }
+    RecycleBuffer(s.outq.front());
     s.outq.pop_front();
   }
   cork.Release();

@@ -59,6 +59,13 @@ TEST(EncodeCompletionTest, ResultCarriesElapsedMeta) {
   std::string m = EncodeCompletion("5", o, CompletionContext{"echo"});
   EXPECT_EQ(m, R"({"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hi"}],"isError":false,)"
                R"("_meta":{"elapsedMs":7}}})");
+  // Into a used buffer: its old contents are replaced, and a buffer big enough is not reallocated.
+  std::string recycled(512, 'z');
+  recycled.clear();
+  const char* storage = recycled.data();
+  EXPECT_FALSE(EncodeCompletionInto("5", o, CompletionContext{"echo"}, recycled));
+  EXPECT_EQ(recycled, m);
+  EXPECT_EQ(recycled.data(), storage);
   auto env = protocol::DecodeMessage(m);
   ASSERT_TRUE(env.ok()) << env.status() << " " << m;
   EXPECT_EQ(env->kind, protocol::MessageKind::kResult);
@@ -69,7 +76,8 @@ TEST(EncodeCompletionTest, OversizeResultBecomesResultTooLarge) {
   o.result = ToolResult{{std::string(2000, 'x')}, std::nullopt, false};
   CompletionContext ctx{"big"};
   ctx.max_message_bytes = 1000;
-  std::string m = EncodeCompletion("5", o, ctx);
+  std::string m = "a recycled buffer";
+  EXPECT_TRUE(EncodeCompletionInto("5", o, ctx, m));
   EXPECT_LT(m.size(), 1000u);
   auto env = protocol::DecodeMessage(m);
   ASSERT_TRUE(env.ok()) << env.status();

@@ -248,6 +248,26 @@ TEST_F(LinkTest, InvokeReturnsTheToolResult) {
   EXPECT_TRUE(protocol::ValidateToolResult(m.envelope.result).ok());
 }
 
+TEST_F(LinkTest, AResultOverTheMessageLimitIsAnsweredResultTooLargeAndLogged) {
+  std::vector<std::shared_ptr<const Tool>> tools = TestTools();
+  tools.push_back(std::make_shared<FnTool>("huge", [](std::string_view, CallControl&) {
+    return absl::StatusOr<ToolResult>(Text(std::string(protocol::kMaxMessageBytes, 'x')));
+  }));
+  catalog_->Publish(*ToolRegistry::Create(std::move(tools)));
+  StartReady();
+  peer_->SendInvoke("r1", "c1", "huge");
+  PeerMessage m = Response("r1");
+  ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kError) << m.text.substr(0, 200);
+  EXPECT_EQ(m.envelope.error.code, protocol::kToolFailed);
+  EXPECT_THAT(m.envelope.error.data_json, HasSubstr("result_too_large"));
+  EXPECT_TRUE(log_.Has(LogLevel::kWarn, "(tool huge) exceeds the message limit")) << log_.All();
+  // The link keeps serving, and an ordinary answer is not mistaken for one too large.
+  peer_->SendInvoke("r2", "c2", "echo", R"({"text":"result_too_large"})");
+  PeerMessage next = Response("r2");
+  ASSERT_EQ(next.envelope.kind, protocol::MessageKind::kResult) << next.text;
+  EXPECT_FALSE(log_.Has(LogLevel::kWarn, "(tool echo) exceeds the message limit"));
+}
+
 TEST_F(LinkTest, ToolErrorIsAResult) {
   StartReady();
   peer_->SendInvoke("r1", "c1", "fail");
