@@ -78,7 +78,6 @@ class CallState final : public CallControl {
   bool abandoned = false;       // done while the tool was still running
   const char* done_reason = ""; // why, for the late-result log: "timed out", "cancelled"
   absl::Time done_at;           // when the outcome was chosen
-  uint64_t watch_id = 0;        // deadline watchdog entry; 0 when none
 
  private:
   void Touch(absl::Time now) { last_activity_ns_.store(absl::ToUnixNanos(now), std::memory_order_relaxed); }

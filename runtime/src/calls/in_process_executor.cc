@@ -222,10 +222,7 @@ void InProcessExecutor::Submit(CallRequest request, CallCallbacks callbacks) {
       in_flight_.emplace(call_id, call);
       waiting_.push_back(call);
       DispatchLocked();
-      // A call handed to a worker at once gets its deadline watched from the worker when it starts (see
-      // WorkerLoop): that keeps the watchdog's lock and bookkeeping off the submitting thread (the link, the
-      // connector's serial stage). A call that has to wait in the queue is watched from now.
-      if (call->phase == CallState::Phase::kQueued) WatchDeadlineLocked(call);
+      WatchDeadlineLocked(*call);
       ReleaseStalledSpinnerLocked();
       AdaptSpinLocked(now);
     }
@@ -233,12 +230,13 @@ void InProcessExecutor::Submit(CallRequest request, CallCallbacks callbacks) {
   if (!rejection.ok()) call->Deliver(std::move(rejection), absl::Now());
 }
 
-void InProcessExecutor::WatchDeadlineLocked(const CallPtr& call) {
-  if (call->watch_id != 0) return;
-  if (absl::Time deadline = call->NextDeadline(); deadline != absl::InfiniteFuture()) {
-    std::weak_ptr<CallState> weak = call;
-    call->watch_id = watchdog_.Schedule(deadline, [this, weak] { return CheckDeadline(weak); });
-  }
+void InProcessExecutor::WatchDeadlineLocked(const CallState& call) {
+  const absl::Time deadline = call.NextDeadline();
+  if (deadline >= sweep_at_) return;  // the sweep runs by then (an infinite deadline never needs one)
+  if (sweep_id_ != 0) watchdog_.Cancel(sweep_id_);
+  sweep_at_ = deadline;
+  const uint64_t generation = ++sweep_generation_;
+  sweep_id_ = watchdog_.Schedule(deadline, [this, generation] { return SweepDeadlines(generation); });
 }
 
 bool InProcessExecutor::RunnableLocked(const CallState& call) const {
@@ -276,10 +274,6 @@ bool InProcessExecutor::EndEarlyLocked(CallState& call, EndKind kind) {
   call.done_reason = kind == EndKind::kTimedOut ? "timed out" : "cancelled";
   call.RequestCancel();
   in_flight_.erase(call.id());
-  if (call.watch_id != 0) {
-    watchdog_.Cancel(call.watch_id);
-    call.watch_id = 0;
-  }
   switch (call.phase) {
     case CallState::Phase::kQueued: {
       auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const CallPtr& c) { return c.get() == &call; });
@@ -306,23 +300,35 @@ void InProcessExecutor::DeliverOutcome(CallState& call, absl::StatusOr<ToolResul
   --delivering_;
 }
 
-std::optional<absl::Time> InProcessExecutor::CheckDeadline(const std::weak_ptr<CallState>& weak) {
-  CallPtr call = weak.lock();
-  if (call == nullptr) return std::nullopt;
+std::optional<absl::Time> InProcessExecutor::SweepDeadlines(uint64_t generation) {
   const absl::Time now = absl::Now();
-  absl::Status status;
+  std::vector<std::pair<CallPtr, absl::Status>> expired;
+  absl::Time next = absl::InfiniteFuture();
+  bool superseded = false;
   {
     absl::MutexLock lock(&mu_);
-    if (call->done) return std::nullopt;
-    std::optional<Expiry> expiry = call->ExpiredAt(now);
-    if (!expiry.has_value()) return call->NextDeadline();  // progress moved the inactivity deadline
-    call->watch_id = 0;  // this entry ends with this check
-    status = call->TimeoutStatus(*expiry, call->phase == CallState::Phase::kRunning);
-    EndEarlyLocked(*call, EndKind::kTimedOut);
+    for (const auto& [id, call] : in_flight_) {
+      if (std::optional<Expiry> expiry = call->ExpiredAt(now); expiry.has_value()) {
+        expired.emplace_back(call, call->TimeoutStatus(*expiry, call->phase == CallState::Phase::kRunning));
+      } else {
+        next = std::min(next, call->NextDeadline());  // progress may have moved an inactivity deadline
+      }
+    }
+    for (auto& [call, status] : expired) EndEarlyLocked(*call, EndKind::kTimedOut);
+    // A Submit that needed an earlier sweep cancelled this entry and scheduled another, which owns the
+    // bookkeeping now.
+    superseded = generation != sweep_generation_;
+    if (!superseded) {
+      sweep_at_ = next;
+      if (next == absl::InfiniteFuture()) sweep_id_ = 0;
+    }
   }
-  logger_.Info(kComponent, "call '", call->id(), "': ", status.message());
-  DeliverOutcome(*call, std::move(status), now);
-  return std::nullopt;
+  for (auto& [call, status] : expired) {
+    logger_.Info(kComponent, "call '", call->id(), "': ", status.message());
+    DeliverOutcome(*call, std::move(status), now);
+  }
+  if (superseded || next == absl::InfiniteFuture()) return std::nullopt;
+  return next;
 }
 
 bool InProcessExecutor::Cancel(const std::string& call_id) {
@@ -392,8 +398,7 @@ void InProcessExecutor::WorkerLoop() {
         DispatchLocked();
       } else {
         call->phase = CallState::Phase::kRunning;
-        call->MarkStarted(absl::Now());
-        WatchDeadlineLocked(call);  // unless it was watched from the queue already
+        call->MarkStarted(absl::Now());  // only moves its deadlines later: the sweep still runs in time
         run = true;
       }
     }
@@ -496,8 +501,6 @@ std::shared_ptr<const Tool> InProcessExecutor::RunCall(const CallPtr& call) {
     } else {
       call->done = true;
       in_flight_.erase(call->id());
-      if (call->watch_id != 0) watchdog_.Cancel(call->watch_id);
-      call->watch_id = 0;
       ++(result.ok() ? completed_ : failed_);
       ++delivering_;
     }

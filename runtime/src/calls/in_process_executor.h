@@ -63,8 +63,13 @@ class InProcessExecutor final : public Executor {
   std::string OverloadedMessageLocked(const CallState& call) const;
   void RejectInline(const std::string& call_id, CallCallbacks& callbacks, absl::Status status, absl::Time start);
 
-  // Schedules the watchdog entry for the call's nearest deadline, unless it has one.
-  void WatchDeadlineLocked(const CallPtr& call);
+  // Deadlines are checked by one sweep over the calls in flight, scheduled on the watchdog at the nearest
+  // deadline of any of them: a call only moves the sweep earlier when its own deadline comes first, so a
+  // stream of calls with the usual timeouts costs no watchdog entry each (no allocation, no second lock
+  // inside this one). A sweep that finds nothing due reschedules itself for the next deadline.
+  void WatchDeadlineLocked(const CallState& call);
+  // The sweep: expires what is due, returns when to run again. `generation` identifies the scheduled sweep.
+  std::optional<absl::Time> SweepDeadlines(uint64_t generation);
   bool RunnableLocked(const CallState& call) const;
   void DispatchLocked();
   void ReleaseWorkerLocked(const CallState& call);
@@ -73,7 +78,6 @@ class InProcessExecutor final : public Executor {
   bool EndEarlyLocked(CallState& call, EndKind kind);
   void DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now,
                       std::shared_ptr<const void> call_state = nullptr);
-  std::optional<absl::Time> CheckDeadline(const std::weak_ptr<CallState>& weak);
 
   bool HasWorkLocked() const { return !ready_.empty() || stopping_; }
   // What wakes a blocked worker: a call the spinning worker (if any) will not take.
@@ -129,6 +133,11 @@ class InProcessExecutor final : public Executor {
   absl::Time idle_since_ = absl::InfiniteFuture();       // when a worker last ran out of work; Infinite:
                                                          // a call was submitted since
   std::atomic<size_t> ready_count_{0};                   // ready_.size(), polled by the spinner
+  // The deadline sweep (WatchDeadlineLocked): its watchdog entry (0: none), the time it is due (no later
+  // than any in-flight call's nearest deadline), and which scheduling is current.
+  uint64_t sweep_id_ = 0;
+  absl::Time sweep_at_ = absl::InfiniteFuture();
+  uint64_t sweep_generation_ = 0;
 
   // Declared after the state its checks use, so it is destroyed (and its thread joined) first.
   DeadlineWatchdog watchdog_;

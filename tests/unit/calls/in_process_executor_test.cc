@@ -183,6 +183,29 @@ TEST(InProcessExecutorTest, InactivityTimeoutCompletesAtOnceAndReachesThePlugin)
   EXPECT_EQ(s.late_results, 1u);
 }
 
+// Deadlines are checked by one sweep at the nearest deadline of the calls in flight: a call with a short
+// timeout that arrives while the sweep waits for a long one must bring the sweep forward, and a call whose
+// deadline comes after the sweep's must still be expired by a later sweep.
+TEST(InProcessExecutorTest, EachCallTimesOutAtItsOwnDeadlineWhateverTheOthersAre) {
+  auto tool = WorkingTool("slow", absl::Seconds(30), absl::ZeroDuration(), nullptr);
+  auto exec = NewInProcessExecutor(CatalogWith({tool}));
+  OutcomeSink sink;
+  const absl::Time start = absl::Now();
+  exec->Submit(ReqWithTimeout("long", "slow", absl::Seconds(20)), sink.Callbacks());
+  exec->Submit(ReqWithTimeout("short", "slow", absl::Milliseconds(100)), sink.Callbacks());
+  exec->Submit(ReqWithTimeout("middle", "slow", absl::Milliseconds(300)), sink.Callbacks());
+  ASSERT_TRUE(sink.WaitFor(2));
+  const absl::Duration two_expired = absl::Now() - start;
+  EXPECT_EQ(sink.at(0).call_id, "short");
+  EXPECT_EQ(sink.at(1).call_id, "middle");
+  EXPECT_EQ(sink.For("short").result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(sink.For("middle").result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_GE(two_expired, absl::Milliseconds(300));
+  EXPECT_LT(two_expired, absl::Seconds(5)) << "a short timeout waited for the long call's deadline";
+  EXPECT_EQ(sink.size(), 2u) << "the long call is still running";
+  EXPECT_TRUE(exec->Cancel("long"));
+}
+
 // Acceptance: progress every 20ms keeps a 300ms call alive under a 100ms inactivity timeout...
 TEST(InProcessExecutorTest, ProgressResetsTheInactivityTimeout) {
   auto tool = WorkingTool("busy", absl::Milliseconds(300), absl::Milliseconds(20), nullptr);
