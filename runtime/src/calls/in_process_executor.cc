@@ -293,9 +293,8 @@ bool InProcessExecutor::EndEarlyLocked(CallState& call, EndKind kind) {
   return true;
 }
 
-void InProcessExecutor::DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now,
-                                       std::shared_ptr<const void> call_state) {
-  call.Deliver(std::move(result), now, std::move(call_state));
+void InProcessExecutor::DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now) {
+  call.Deliver(std::move(result), now);
   absl::MutexLock lock(&mu_);
   --delivering_;
 }
@@ -381,12 +380,17 @@ void InProcessExecutor::WorkerLoop() {
   // Threads a tool starts inherit the policy. Failing to set it is harmless: the worker just stays normal.
   sched_param no_priority{};
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &no_priority);
+  bool delivered = false;  // this worker delivered an outcome since it last held the lock
   for (;;) {
     CallPtr call;
     std::shared_ptr<const Tool> tool;
     bool run = false;
     {
       absl::MutexLock lock(&mu_);
+      // The delivery's count is released here, with the next pick, instead of taking the lock once more
+      // per call just for it: the fewer times workers take the lock, the less the link thread waits for it.
+      if (delivered) --delivering_;
+      delivered = false;
       if (!HasWorkLocked()) WaitForWorkLocked();
       if (ready_.empty()) return;  // stopping
       call = std::move(ready_.front());
@@ -402,7 +406,7 @@ void InProcessExecutor::WorkerLoop() {
         run = true;
       }
     }
-    if (run) tool = RunCall(call);
+    if (run) tool = RunCall(call, &delivered);
     // `tool` and `call` are released here, outside the lock: they may hold the last reference to a plugin
     // generation. The worker takes the tool out of the call so that it, not the thread that drops the
     // outcome's call_state, unloads a retired generation.
@@ -469,7 +473,7 @@ void InProcessExecutor::AdaptSpinLocked(absl::Time now) {
   }
 }
 
-std::shared_ptr<const Tool> InProcessExecutor::RunCall(const CallPtr& call) {
+std::shared_ptr<const Tool> InProcessExecutor::RunCall(const CallPtr& call, bool* delivered) {
   absl::StatusOr<ToolResult> result;
   bool threw = true;
   // Plugin tools never throw (the SDK catches at the ABI); a builtin might. The worker must survive it.
@@ -509,7 +513,8 @@ std::shared_ptr<const Tool> InProcessExecutor::RunCall(const CallPtr& call) {
   if (late) {
     LogLateResult(*call, result, now);
   } else {
-    DeliverOutcome(*call, std::move(result), now, call);
+    call->Deliver(std::move(result), now, call);
+    *delivered = true;  // WorkerLoop releases its delivering_ count
   }
   return tool;
 }

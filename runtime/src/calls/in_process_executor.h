@@ -76,8 +76,7 @@ class InProcessExecutor final : public Executor {
   // Ends a call that has not returned (timeout, cancel): picks the outcome, sets the plugin's cancel flag
   // and updates the accounting. True when the caller must then DeliverOutcome (outside the lock).
   bool EndEarlyLocked(CallState& call, EndKind kind);
-  void DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now,
-                      std::shared_ptr<const void> call_state = nullptr);
+  void DeliverOutcome(CallState& call, absl::StatusOr<ToolResult> result, absl::Time now);
 
   bool HasWorkLocked() const { return !ready_.empty() || stopping_; }
   // What wakes a blocked worker: a call the spinning worker (if any) will not take.
@@ -97,8 +96,9 @@ class InProcessExecutor final : public Executor {
   bool IdleLocked() const { return in_flight_.empty() && busy_workers_ == 0 && delivering_ == 0; }
   bool WorkersFreeLocked() const { return busy_workers_ == 0 && delivering_ == 0; }
   void WorkerLoop();
-  // Runs the call and delivers its outcome; returns its tool reference, for the worker to drop.
-  std::shared_ptr<const Tool> RunCall(const CallPtr& call);
+  // Runs the call and delivers its outcome (setting *delivered, whose delivering_ count the worker releases
+  // the next time it takes the lock); returns its tool reference, for the worker to drop.
+  std::shared_ptr<const Tool> RunCall(const CallPtr& call, bool* delivered);
   void LogLateResult(const CallState& call, const absl::StatusOr<ToolResult>& result, absl::Time now) const;
 
   const std::shared_ptr<ToolCatalog> catalog_;
