@@ -66,6 +66,22 @@ TEST(FrameBatchTest, EveryLengthEncodingDecodesToTheMessage) {
   EXPECT_EQ(FrameBatch::FrameBytes(65536), 10u + 4 + 65536);
 }
 
+// The mask is applied 8 bytes at a time plus a tail: every length around that stride, with varied bytes.
+TEST(FrameBatchTest, PayloadsOfEveryShortLengthUnmaskToTheirBytes) {
+  FrameBatch batch(16);
+  batch.Clear();
+  std::vector<std::string> messages;
+  for (size_t length = 0; length <= 40; ++length) {
+    std::string m;
+    for (size_t k = 0; k < length; ++k) m += static_cast<char>('!' + (k * 7 + length) % 90);
+    messages.push_back(m);
+    ASSERT_TRUE(batch.AppendText(m));
+  }
+  std::vector<Frame> frames = Decode(batch.frames(), batch.size());
+  ASSERT_EQ(frames.size(), messages.size());
+  for (size_t k = 0; k < messages.size(); ++k) EXPECT_EQ(frames[k].payload, messages[k]) << "length " << k;
+}
+
 TEST(FrameBatchTest, EachFrameHasItsOwnMaskAndClearKeepsTheHeadroom) {
   FrameBatch batch(16);
   batch.Clear();

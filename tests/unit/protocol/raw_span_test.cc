@@ -28,6 +28,30 @@ TEST(MemberSpanTest, FindsEachKindOfValueWithItsExactBytes) {
   EXPECT_EQ(span, R"([ "]" ,{}])");
 }
 
+// Strings are skipped 8 bytes at a time: put the closing quote, an escaped quote and an escaped backslash at
+// every offset relative to that stride.
+TEST(MemberSpanTest, StringsOfEveryLengthWithEscapesAtEveryOffset) {
+  for (size_t length = 0; length <= 40; ++length) {
+    for (const std::string escape : {"", "\\\"", "\\\\"}) {
+      for (size_t at = 0; at <= length; ++at) {
+        if (escape.empty() && at > 0) break;
+        std::string value = std::string(length, 'x');
+        value.insert(at, escape);
+        const std::string quoted = "\"" + value + "\"";
+        const std::string json = "{\"s\":" + quoted + ",\"k\":[1," + quoted + "],\"z\":" + quoted + "}";
+        SCOPED_TRACE(json);
+        std::string_view span;
+        ASSERT_TRUE(MemberSpan(json, "s", &span));
+        EXPECT_EQ(span, quoted);
+        ASSERT_TRUE(MemberSpan(json, "k", &span));
+        EXPECT_EQ(span, "[1," + quoted + "]");
+        ASSERT_TRUE(MemberSpan(json, "z", &span));
+        EXPECT_EQ(span, quoted);
+      }
+    }
+  }
+}
+
 TEST(MemberSpanTest, RefusesWhatItCannotAnswerExactly) {
   std::string_view span;
   EXPECT_FALSE(MemberSpan(R"({"a":1})", "b", &span));                 // absent
