@@ -75,7 +75,7 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
   call.request_id = envelope.id;
   call.tool = params->tool;
   s.calls.emplace(call_id, std::move(call));
-  UpdateStatus([n = s.calls.size()](LinkStatus& st) { st.in_flight = static_cast<int64_t>(n); });
+  in_flight.store(static_cast<int64_t>(s.calls.size()), std::memory_order_relaxed);
 
   // Executor callbacks run on worker threads (or inline): they only post, never touch loop state.
   auto channel = std::make_shared<InvokeChannel>();
@@ -174,7 +174,7 @@ void Link::Impl::OnCallComplete(InvokeChannel& channel) {
   }
   link::InFlightCall call = std::move(it->second);
   session->calls.erase(it);
-  UpdateStatus([n = session->calls.size()](LinkStatus& st) { st.in_flight = static_cast<int64_t>(n); });
+  in_flight.store(static_cast<int64_t>(session->calls.size()), std::memory_order_relaxed);
   if (std::optional<Progress> last = call.progress.TakePending(); last.has_value()) {
     Send(link::EncodeProgress(outcome.call_id, *last));
   }

@@ -246,8 +246,13 @@ void Link::Stop(absl::Duration timeout) {
 }
 
 LinkStatus Link::Status() const {
-  absl::MutexLock lock(&impl_->status_mu);
-  return impl_->status;
+  LinkStatus status;
+  {
+    absl::MutexLock lock(&impl_->status_mu);
+    status = impl_->status;
+  }
+  status.in_flight = impl_->in_flight.load(std::memory_order_relaxed);
+  return status;
 }
 
 bool Link::Ready() const {

@@ -249,7 +249,9 @@ struct Link::Impl {
   bool stopped = false;
 
   mutable absl::Mutex status_mu;
-  LinkStatus status ABSL_GUARDED_BY(status_mu);
+  LinkStatus status ABSL_GUARDED_BY(status_mu);  // but for in_flight:
+  // Written by the link thread at every invoke and answer, so kept out of status_mu (Status() reads it).
+  std::atomic<int64_t> in_flight{0};
   bool closed ABSL_GUARDED_BY(status_mu) = false;  // no session and never another: Stop may proceed
 
   // ---- loop-only

@@ -209,10 +209,10 @@ void Link::Impl::EndSession() {
     logger.Info(kComponent, "disconnected from ", options.url, " (", s.close_code, " ", s.close_reason, ")");
   }
   const bool deliberate = s.deliberate;
+  in_flight.store(0, std::memory_order_relaxed);
   UpdateStatus([&](LinkStatus& st) {
     st.registered = false;
     st.connected_since.reset();
-    st.in_flight = 0;
     st.session_id.clear();
     if (!deliberate) st.last_error = error;
   });

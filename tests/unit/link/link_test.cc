@@ -307,6 +307,7 @@ TEST_F(LinkTest, CancelAnswersCancelled) {
   PeerMessage m = Response("r1");
   ASSERT_EQ(m.envelope.kind, protocol::MessageKind::kError) << m.text;
   EXPECT_EQ(m.envelope.error.code, protocol::kCancelled);
+  EXPECT_TRUE(TestPeer::WaitUntil([&] { return link_->Status().in_flight == 0; }, kWait));
 }
 
 TEST_F(LinkTest, ProgressArrivesCoalescedAndBeforeTheResult) {
