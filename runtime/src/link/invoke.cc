@@ -71,10 +71,7 @@ void Link::Impl::OnInvoke(const protocol::Envelope& envelope) {
   }
 
   const std::string call_id = params->call_id;
-  link::InFlightCall call;
-  call.request_id = envelope.id;
-  call.tool = params->tool;
-  s.calls.emplace(call_id, std::move(call));
+  s.calls.emplace(call_id, link::InFlightCall{});
   in_flight.store(static_cast<int64_t>(s.calls.size()), std::memory_order_relaxed);
 
   // Executor callbacks run on worker threads (or inline): they only post, never touch loop state.
@@ -181,15 +178,15 @@ void Link::Impl::OnCallComplete(InvokeChannel& channel) {
   std::string response = std::move(channel.response);
   if (!channel.encoded) {  // not encoded on the worker: an overload, answered with the current counts
     link::CompletionContext context;
-    context.tool = call.tool;
+    context.tool = channel.tool;
     context.overload_retry_after_ms = options.overload_retry_after_ms;
     const ExecutorStats stats = executor->Stats();
     context.running = stats.running;
     context.queued = stats.queued;
-    response = link::EncodeCompletion(call.request_id, outcome, context);
+    response = link::EncodeCompletion(channel.request_id, outcome, context);
   }
   if (channel.too_large) {
-    logger.Warn(kComponent, "the result of call ", outcome.call_id, " (tool ", call.tool,
+    logger.Warn(kComponent, "the result of call ", outcome.call_id, " (tool ", channel.tool,
                 ") exceeds the message limit; answered -32002 result_too_large");
   }
   Send(std::move(response));

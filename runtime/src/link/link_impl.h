@@ -64,9 +64,8 @@ struct PendingRequest {
   uint64_t generation = 0;  // kRegister
 };
 
+// The invoke's id token and tool live in its Impl::InvokeChannel, which the completion brings back.
 struct InFlightCall {
-  std::string request_id;  // the invoke's raw id token
-  std::string tool;
   ProgressCoalescer progress{absl::Milliseconds(protocol::defaults::kProgressCoalesceMs)};
 };
 
@@ -183,8 +182,9 @@ struct Link::Impl {
   link::Session* SessionFor(lws* wsi);
   void EndSession();
   void Send(std::string message, bool urgent = false);
-  // A written message's buffer, kept for reuse when there is room (see spare_buffers).
-  void RecycleBuffer(std::string& written);
+  // Drops the first queued message once written, keeping its buffer for reuse when there is room
+  // (see spare_buffers).
+  void PopWritten(link::Session& s);
   std::string TakeSpareBuffer();
   void RequestClose(int code, std::string reason, absl::Duration kill_after);
   void KillSession();

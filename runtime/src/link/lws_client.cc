@@ -303,17 +303,17 @@ size_t Link::Impl::WriteBatch() {
   if (lws_write(s.wsi, s.batch.frames(), s.batch.size(), LWS_WRITE_RAW) < static_cast<int>(s.batch.size())) {
     return SIZE_MAX;
   }
-  for (size_t i = 0; i < taken; ++i) {
-    RecycleBuffer(s.outq.front());
-    s.outq.pop_front();
-  }
+  for (size_t i = 0; i < taken; ++i) PopWritten(s);
   return taken;
 }
 
-void Link::Impl::RecycleBuffer(std::string& written) {
-  if (spare_buffers.size() >= kMaxSpareBuffers || written.capacity() > kMaxSpareBufferBytes) return;
-  written.clear();
-  spare_buffers.push_back(std::move(written));
+void Link::Impl::PopWritten(link::Session& s) {
+  std::string& written = s.outq.front();
+  if (spare_buffers.size() < kMaxSpareBuffers && written.capacity() <= kMaxSpareBufferBytes) {
+    written.clear();
+    spare_buffers.push_back(std::move(written));
+  }
+  s.outq.pop_front();
 }
 
 std::string Link::Impl::TakeSpareBuffer() {
@@ -343,8 +343,7 @@ int Link::Impl::OnWritable() {
       if (s.failure.empty()) s.failure = "writing to the platform failed";
       return -1;
     }
-    RecycleBuffer(s.outq.front());
-    s.outq.pop_front();
+    PopWritten(s);
   }
   cork.Release();
   if (!s.outq.empty() || (s.close_requested && lws_send_pipe_choked(s.wsi))) {
