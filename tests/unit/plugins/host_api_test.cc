@@ -142,5 +142,25 @@ TEST(HostCallTest, Utf8Validation) {
   EXPECT_FALSE(plugins::IsValidUtf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
 }
 
+// The thread running a call reaches it without the call table; a handle of another call, or of this call
+// once it completed, still gets BAD_STATE on that path.
+TEST(HostCallTest, TheRunningThreadsCallIsFoundWithoutTheTableAndStillEnds) {
+  const edge_host_api_v1* api = plugins::HostApiTable();
+  plugins::HostContext host(nullptr, "direct");
+  SimpleCallControl control;
+  plugins::HostCall earlier(&host, &control, 1024);
+  earlier.Complete();
+  plugins::HostCall call(&host, &control, 1024);
+  {
+    plugins::CurrentCallScope scope(&call);
+    EXPECT_EQ(api->result_add_text(call.handle(), S("mine")), EDGE_STATUS_OK);
+    EXPECT_EQ(api->result_add_text(earlier.handle(), S("stale")), EDGE_STATUS_BAD_STATE);
+    call.Complete();
+    EXPECT_EQ(api->result_add_text(call.handle(), S("late")), EDGE_STATUS_BAD_STATE);
+  }
+  EXPECT_EQ(call.result().text, std::vector<std::string>{"mine"});
+  EXPECT_TRUE(earlier.result().text.empty());
+}
+
 }  // namespace
 }  // namespace edge::runtime
