@@ -8,6 +8,7 @@
 #include "edge/runtime/log.h"
 #include "plugins/host_api.h"
 #include "plugins/loader.h"
+#include "plugins/utf8.h"
 
 namespace edge::runtime::plugins {
 namespace {

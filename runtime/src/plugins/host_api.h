@@ -96,9 +96,6 @@ class CurrentCallScope {
   HostCall* previous_;
 };
 
-// True when `text` is valid UTF-8.
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace edge::runtime::plugins
 
 #endif  // EDGE_RUNTIME_PLUGINS_HOST_API_H_

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "edge/runtime/log.h"
 #include "plugins/simple_schema.h"
+#include "plugins/utf8.h"
 // valijson must throw (not abort the process) on a bad schema, so exceptions are on for its headers. Its
 // RapidJSON adapter would then also redefine RAPIDJSON_ASSERT, which must stay the same in every translation
 // unit: the adapter (which needs no exception switch itself) is included with the switch off.
@@ -295,9 +296,15 @@ std::optional<std::string> FindRefAliasCycle(const rapidjson::Value& root) {
 
 }  // namespace
 
+// Encoding is checked once, up front, by the SIMD validator (utf8.h); RapidJSON's per-character check is
+// only used to name the offset of an encoding error.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;  // no stack overflow on deep nesting
+constexpr unsigned kParseFlagsCheckingEncoding = kParseFlags | rapidjson::kParseValidateEncodingFlag;
+
 bool IsJsonObjectText(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || text[first] != '{') return false;
+  if (!IsValidUtf8(text)) return false;
   // SAX into a handler that keeps nothing: no document. The reader's stack starts in a buffer here.
   alignas(8) char buffer[1024];
   ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
@@ -305,16 +312,20 @@ bool IsJsonObjectText(std::string_view text) {
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, ScratchPool> reader(&pool);
   rapidjson::MemoryStream bytes(text.data(), text.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
-  return !reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(in, ignore).IsError();
+  return !reader.Parse<kParseFlags>(in, ignore).IsError();
 }
 
 namespace {
 
 template <typename Document>
 absl::Status ParseJsonInto(std::string_view text, Document& out) {
-  // Iterative parsing: a deeply nested document must not be able to overflow the stack.
-  out.template Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(),
-                                                                                            text.size());
+  const bool valid_utf8 = IsValidUtf8(text);
+  if (valid_utf8) {
+    out.template Parse<kParseFlags>(text.data(), text.size());
+  } else {
+    out.template Parse<kParseFlagsCheckingEncoding>(text.data(), text.size());  // finds where
+    if (!out.HasParseError()) return absl::InvalidArgumentError("the text is not valid UTF-8");
+  }
   if (out.HasParseError()) {
     return absl::InvalidArgumentError(
         absl::StrCat(rapidjson::GetParseError_En(out.GetParseError()), " at offset ", out.GetErrorOffset()));

@@ -133,15 +133,6 @@ TEST(HostCallTest, DirectUseFollowsTheContract) {
   EXPECT_EQ(api->result_add_text(nullptr, S("x")), EDGE_STATUS_BAD_STATE);
 }
 
-TEST(HostCallTest, Utf8Validation) {
-  EXPECT_TRUE(plugins::IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(plugins::IsValidUtf8("gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(plugins::IsValidUtf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(plugins::IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(plugins::IsValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(plugins::IsValidUtf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
-}
-
 // The thread running a call reaches it without the call table; a handle of another call, or of this call
 // once it completed, still gets BAD_STATE on that path.
 TEST(HostCallTest, TheRunningThreadsCallIsFoundWithoutTheTableAndStillEnds) {

@@ -109,6 +109,29 @@ TEST(SchemaTest, ArgumentsMustBeAJsonObject) {
   EXPECT_THAT(Violation(R"({"text":"a"} trailing)"), HasSubstr("arguments are not valid JSON"));
 }
 
+// Encoding is checked by the SIMD validator before RapidJSON parses without its own check: invalid UTF-8
+// must still be refused, inside strings and out, and the message must still say where.
+TEST(SchemaTest, InvalidUtf8IsRefusedWithItsOffset) {
+  EXPECT_THAT(Violation("{\"text\":\"ab\xc3\x28\"}"),
+              HasSubstr("arguments are not valid JSON: Invalid encoding in string. at offset 11"));
+  EXPECT_THAT(Violation("{\"text\":\"\xed\xa0\x80\"}"), HasSubstr("arguments are not valid JSON"));  // surrogate
+  EXPECT_THAT(Violation("{\"te\xffxt\":\"a\"}"), HasSubstr("arguments are not valid JSON"));  // in a key
+  rapidjson::Document doc;
+  EXPECT_FALSE(ParseJson("{\"a\":\"\xc0\xaf\"}", doc).ok());  // overlong
+  EXPECT_TRUE(ParseJson("{\"a\":\"gr\xc3\xbc\xc3\x9f\"}", doc).ok());
+  EXPECT_EQ(std::string(doc["a"].GetString()), "gr\xc3\xbc\xc3\x9f");
+}
+
+TEST(SchemaTest, JsonObjectTextNeedsAnObjectOfValidUtf8) {
+  EXPECT_TRUE(IsJsonObjectText(R"( {"a":[1,{"b":"\u00fc"}]} )"));
+  EXPECT_TRUE(IsJsonObjectText("{\"a\":\"\xf0\x9f\x98\x80\"}"));
+  EXPECT_FALSE(IsJsonObjectText("{\"a\":\"\xf0\x9f\x98\"}"));  // truncated sequence
+  EXPECT_FALSE(IsJsonObjectText("{\"a\":\"\xed\xa0\x80\"}"));  // surrogate
+  EXPECT_FALSE(IsJsonObjectText("[1]"));
+  EXPECT_FALSE(IsJsonObjectText(R"({"a":1)"));
+  EXPECT_FALSE(IsJsonObjectText(R"({"a":1} x)"));
+}
+
 TEST(SchemaTest, BlankArgumentsCountAsAnEmptyObject) {
   auto schema = Compiled(R"({"type":"object"})");
   rapidjson::Document doc;
