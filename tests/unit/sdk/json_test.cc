@@ -59,5 +59,26 @@ TEST(SdkJsonTest, DeepNestingIsSerialized) {
   EXPECT_EQ(Json::parse(text).dump(), text);
 }
 
+// The writer's sink grows its string by reservation (PutReserve) and writes unchecked: results of every size
+// must match RapidJSON's own StringBuffer byte for byte, across the growth points.
+TEST(SdkJsonTest, DumpMatchesRapidJsonsStringBufferAtEverySize) {
+  for (size_t n : {0u, 1u, 20u, 31u, 63u, 64u, 65u, 127u, 128u, 1000u, 70000u}) {
+    Json out = Json::object();
+    std::string text(n, 'a');
+    for (size_t i = 0; i < n; i += 7) text[i] = "\"\\\n\x01\xc3"[i % 5];
+    if (n > 0 && static_cast<unsigned char>(text.back()) == 0xc3) text.back() = 'z';
+    for (size_t i = 0; i + 1 < n; ++i) {  // keep the UTF-8 valid: 0xc3 is followed by a continuation byte
+      if (static_cast<unsigned char>(text[i]) == 0xc3) text[i + 1] = static_cast<char>(0xbc);
+    }
+    out.set("s", text).set("n", static_cast<int64_t>(n)).set("list", Json::array().push(text).push(-1.25));
+    rapidjson::StringBuffer expected;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(expected);
+    Json copy = Json::parse(out.dump());
+    out.value().Accept(writer);
+    EXPECT_EQ(out.dump(), std::string(expected.GetString(), expected.GetSize())) << n << " bytes";
+    EXPECT_EQ(copy.dump(), out.dump()) << n << " bytes";
+  }
+}
+
 }  // namespace
 }  // namespace edge
