@@ -10,6 +10,7 @@
 //   BM_Executor/unvalidated  the same without validation
 //   BM_ExecutorBatch         64 calls submitted at once, then waited for: the executor's per-call cost when the
 //                            thread wake-ups are amortized (call_time = wall time per call)
+//   BM_DecodeInvoke          the link thread's decoding of one tool.invoke (envelope and params)
 //   BM_ExecutorGap           one call in flight as in BM_Executor, but the caller waits gap_us before the next
 //                            Submit, like a link whose next call arrives a network round trip later. Only the
 //                            Submit-to-completion time is reported.
@@ -35,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "edge/protocol/messages.h"
 #include "edge/runtime/executor.h"
 #include "edge/runtime/log.h"
 #include "edge/runtime/plugin_host.h"
@@ -116,6 +118,21 @@ Setup& Get(bool validate) {
   if (slot == nullptr) slot = new Setup(validate);
   return *slot;
 }
+
+// The link thread's decoding of one tool.invoke as edge_link_bench's driver sends it: the envelope
+// (DecodeMessage) and its params (ParseInvokeParams), arguments kept as the sent bytes.
+void BM_DecodeInvoke(benchmark::State& state) {
+  const std::string message =
+      R"({"jsonrpc":"2.0","id":12345,"method":"tool.invoke","params":{"callId":"c12345","tool":"echo",)"
+      R"("arguments":{"text":"hello from the benchmark driver, a typical small argument"},)"
+      R"("context":{"orgId":"org_bench","deploymentId":"dep_bench"}}})";
+  for (auto _ : state) {
+    auto envelope = edge::protocol::DecodeMessage(message);
+    auto params = edge::protocol::ParseInvokeParams(envelope->params);
+    benchmark::DoNotOptimize(params->arguments_json.data());
+  }
+}
+BENCHMARK(BM_DecodeInvoke);
 
 // (a), (b): Tool::Invoke on the calling thread.
 void BM_Invoke(benchmark::State& state) {
