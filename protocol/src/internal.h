@@ -41,9 +41,16 @@ absl::Status ParseObject(std::string_view what, std::string_view json, simdjson:
 // Minified JSON text of an element (used for raw sub-objects; DOM has no raw spans).
 std::string RawText(const simdjson::dom::element& e);
 
+// Where the caller's DOM found a member: once and last, once (not last), or not said. The scan stops at a
+// member found once, and takes a last member's value up to the closing brace without scanning it.
+enum class MemberPlace { kUnknown, kOnce, kLast };
+// MemberPlace of `key` in `object`, from the DOM: kUnknown when it is absent or appears more than once.
+MemberPlace PlaceOf(const simdjson::dom::object& object, std::string_view key);
+
 // The source text of the member `key` of `object_json`, an object simdjson has validated (raw_span.cc).
-// False when `key` is absent, appears more than once, or the object has an escaped key: then use RawText.
-bool MemberSpan(std::string_view object_json, std::string_view key, std::string_view* out);
+// False when `key` is absent, appears more than once, or a key before it is escaped: then use RawText.
+bool MemberSpan(std::string_view object_json, std::string_view key, std::string_view* out,
+                MemberPlace place = MemberPlace::kUnknown);
 
 // Reads typed fields of one object. `prefix` is the object's JSON Pointer ("" for params, "/context").
 class ObjectReader {

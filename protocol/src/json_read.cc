@@ -210,13 +210,24 @@ absl::Status ObjectReader::Object(std::string_view key, bool required, simdjson:
   return absl::OkStatus();
 }
 
+MemberPlace PlaceOf(const simdjson::dom::object& object, std::string_view key) {
+  int count = 0;
+  bool last = false;
+  for (auto field : object) {
+    last = field.key == key;
+    if (last) ++count;
+  }
+  if (count != 1) return MemberPlace::kUnknown;
+  return last ? MemberPlace::kLast : MemberPlace::kOnce;
+}
+
 absl::Status ObjectReader::RawObject(std::string_view key, bool required, std::string* out, bool* present) const {
   simdjson::dom::element e;
   *present = Find(key, &e);
   if (!*present) return required ? Error(key, "required object is missing") : absl::OkStatus();
   if (e.type() != simdjson::dom::element_type::OBJECT) return Error(key, WrongType("an object", e));
   std::string_view span;
-  if (!source_.empty() && MemberSpan(source_, key, &span)) {
+  if (!source_.empty() && MemberSpan(source_, key, &span, PlaceOf(obj_, key))) {
     out->assign(span.data(), span.size());
   } else {
     *out = RawText(e);

@@ -87,14 +87,22 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
 
   // One pass over the members, any order; a duplicate key's last value wins.
   std::optional<simdjson::dom::element> jsonrpc, id, method, params, result, error;
+  int params_seen = 0, result_seen = 0;
+  std::string_view last_key;
   for (auto field : obj) {
+    last_key = field.key;
     if (field.key == "jsonrpc") jsonrpc = field.value;
     else if (field.key == "id") id = field.value;
     else if (field.key == "method") method = field.value;
-    else if (field.key == "params") params = field.value;
-    else if (field.key == "result") result = field.value;
+    else if (field.key == "params") params = field.value, ++params_seen;
+    else if (field.key == "result") result = field.value, ++result_seen;
     else if (field.key == "error") error = field.value;
   }
+  // Where params and result sit, for MemberSpan (it then scans only up to them).
+  auto place = [&](int seen, std::string_view key) {
+    if (seen != 1) return internal::MemberPlace::kUnknown;
+    return last_key == key ? internal::MemberPlace::kLast : internal::MemberPlace::kOnce;
+  };
 
   Envelope env;
   std::string id_problem;
@@ -128,7 +136,7 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
       return InvalidRequest(echo, "\"params\" must be an object");
     } else {
       std::string_view span;
-      if (internal::MemberSpan(message, "params", &span)) {
+      if (internal::MemberSpan(message, "params", &span, place(params_seen, "params"))) {
         env.params.assign(span.data(), span.size());
       } else {
         env.params = internal::RawText(*params);
@@ -149,7 +157,7 @@ absl::StatusOr<Envelope> DecodeMessage(std::string_view message) {
     if (null_id) return InvalidRequest("", "a result must answer a request id, not null");
     env.kind = MessageKind::kResult;
     std::string_view span;
-    if (internal::MemberSpan(message, "result", &span)) {
+    if (internal::MemberSpan(message, "result", &span, place(result_seen, "result"))) {
       env.result.assign(span.data(), span.size());
     } else {
       env.result = internal::RawText(*result);

@@ -68,9 +68,19 @@ void SkipValue(std::string_view s, size_t& i) {
   }
 }
 
+// The end of the value of an object's last member: just before the object's closing brace.
+size_t LastValueEnd(std::string_view object_json) {
+  size_t end = object_json.size();
+  while (end > 0 && IsSpace(object_json[end - 1])) --end;  // after the object
+  if (end == 0 || object_json[end - 1] != '}') return std::string_view::npos;
+  --end;
+  while (end > 0 && IsSpace(object_json[end - 1])) --end;
+  return end;
+}
+
 }  // namespace
 
-bool MemberSpan(std::string_view object_json, std::string_view key, std::string_view* out) {
+bool MemberSpan(std::string_view object_json, std::string_view key, std::string_view* out, MemberPlace place) {
   size_t i = 0;
   SkipSpace(object_json, i);
   if (i >= object_json.size() || object_json[i] != '{') return false;
@@ -89,6 +99,14 @@ bool MemberSpan(std::string_view object_json, std::string_view key, std::string_
     ++i;
     SkipSpace(object_json, i);
     const size_t value_start = i;
+    if (name == key && place != MemberPlace::kUnknown) {
+      // The caller's DOM saw this key once: nothing after it needs scanning, and a last member's value
+      // runs to the closing brace.
+      const size_t end = place == MemberPlace::kLast ? LastValueEnd(object_json) : (SkipValue(object_json, i), i);
+      if (end == std::string_view::npos || end <= value_start) return false;
+      *out = object_json.substr(value_start, end - value_start);
+      return true;
+    }
     SkipValue(object_json, i);
     if (name == key) {
       *out = object_json.substr(value_start, i - value_start);

@@ -2,7 +2,9 @@
 // sent, and the cases the scan does not handle fall back to the DOM's minified text.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "edge/protocol/messages.h"
 #include "internal.h"
@@ -94,6 +96,52 @@ TEST(MemberSpanTest, ResultIsTheSentBytes) {
   auto env = DecodeMessage(R"({"jsonrpc":"2.0","id":9,"result": {"content":[ ],"isError":false} })");
   ASSERT_TRUE(env.ok()) << env.status();
   EXPECT_EQ(env->result, R"({"content":[ ],"isError":false})");
+}
+
+// With the DOM's word that a key appears once (and whether it is last), the scan stops at that member and
+// takes a last member's value up to the closing brace: the spans must be the same as a full scan's.
+TEST(MemberSpanTest, AHintedScanFindsTheSameSpans) {
+  using internal::MemberPlace;
+  const std::vector<std::string> values = {R"("a \"}]{ b")", "-1.5e3", "true", "null", R"({"x":[1,{"y":"}"}],"z":null})",
+                                           R"([ "]" ,{}])", R"("")", "{}", "[]", R"("\\")"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    const size_t members = 1 + rng() % 5;
+    std::string json = rng() % 2 ? "{" : " { ";
+    for (size_t m = 0; m < members; ++m) {
+      if (m > 0) json += rng() % 2 ? "," : " , ";
+      json += "\"k" + std::to_string(m) + "\"" + (rng() % 2 ? ":" : " : ") + values[rng() % values.size()];
+    }
+    json += rng() % 2 ? "}" : " } \n";
+    SCOPED_TRACE(json);
+    for (size_t m = 0; m < members; ++m) {
+      const std::string key = "k" + std::to_string(m);
+      std::string_view full, hinted;
+      ASSERT_TRUE(MemberSpan(json, key, &full));
+      ASSERT_TRUE(MemberSpan(json, key, &hinted, m + 1 == members ? MemberPlace::kLast : MemberPlace::kOnce));
+      EXPECT_EQ(hinted, full) << key;
+    }
+  }
+}
+
+TEST(MemberSpanTest, ParamsAnywhereInTheEnvelopeDecodeToTheSentBytes) {
+  for (const std::string& message : {
+           std::string(R"({"jsonrpc":"2.0","id":1,"method":"m","params": { "a" : [1, "}"] } } )"),
+           std::string(R"({"params":{ "a" : [1, "}"] },"jsonrpc":"2.0","id":1,"method":"m"})"),
+           std::string(R"({"jsonrpc":"2.0","params" :{ "a" : [1, "}"] } , "method":"m","id":1})")}) {
+    SCOPED_TRACE(message);
+    auto env = DecodeMessage(message);
+    ASSERT_TRUE(env.ok()) << env.status();
+    EXPECT_EQ(env->params, R"({ "a" : [1, "}"] })");
+  }
+  // An escaped key before params, or params itself escaped: the DOM's minified text.
+  for (const std::string& message : {std::string(R"({"j\u0073onrpc":"2.0","id":1,"method":"m","params":{ "a" : 1 }})"),
+                                    std::string(R"({"jsonrpc":"2.0","id":1,"method":"m","par\u0061ms":{ "a" : 1 }})")}) {
+    SCOPED_TRACE(message);
+    auto env = DecodeMessage(message);
+    ASSERT_TRUE(env.ok()) << env.status();
+    EXPECT_EQ(env->params, R"({"a":1})");
+  }
 }
 
 }  // namespace
