@@ -3,6 +3,7 @@
 // simdjson's DOM keeps no source positions, and minifying a sub-object back to text cost more than parsing
 // the whole message (docs/performance.md §7). The text is valid JSON by the time this runs, so a plain scan
 // that only tracks strings and nesting finds a member's bytes exactly.
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -30,12 +31,26 @@ void SkipSpace(std::string_view s, size_t& i) {
 // backslash.
 void SkipString(std::string_view s, size_t& i, bool* escaped) {
   ++i;
-  // Most of a message's bytes are inside strings: pass 8 at a time while none is a quote or a backslash.
-  while (i + 8 <= s.size()) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if ((HasByte(word, '"') | HasByte(word, '\\')) != 0) break;
-    i += 8;
+  // 8 bytes at a time, stopping exactly at the first quote or backslash: HasByte's lowest set bit marks the
+  // first matching byte (false positives only occur above a true match), and in a little-endian load the
+  // lowest bits are the first byte. Most strings (keys, ids) end inside their first word.
+  if constexpr (std::endian::native == std::endian::little) {
+    while (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      const uint64_t hits = HasByte(word, '"') | HasByte(word, '\\');
+      if (hits == 0) {
+        i += 8;
+        continue;
+      }
+      i += static_cast<size_t>(std::countr_zero(hits)) / 8;
+      if (s[i] == '"') {
+        ++i;
+        return;
+      }
+      if (escaped != nullptr) *escaped = true;
+      i += 2;  // the backslash and the character it escapes
+    }
   }
   for (; i < s.size(); ++i) {
     if (s[i] == '\\') {
