@@ -8,7 +8,7 @@
 #include "edge/runtime/log.h"
 #include "plugins/host_api.h"
 #include "plugins/loader.h"
-#include "plugins/utf8.h"
+#include "plugins/text_checks.h"
 
 namespace edge::runtime::plugins {
 namespace {

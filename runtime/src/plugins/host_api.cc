@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "plugins/schema.h"
-#include "plugins/utf8.h"
+#include "plugins/text_checks.h"
 
 namespace edge::runtime::plugins {
 namespace {
