@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "plugins/host_api.h"
 #include "plugins/schema.h"
+#include "plugins/text_checks.h"
 
 namespace edge::runtime::plugins {
 namespace {
@@ -17,6 +18,13 @@ edge_str Str(std::string_view s) { return edge_str{s.data(), s.size()}; }
 // Scratch space for the per-call parse of arguments and results: small documents, and the parser's stacks,
 // live in this buffer without touching the heap (the pool falls back to malloc only beyond it).
 constexpr size_t kParseBufferBytes = 4096;
+
+// The usual case for a structured result: simdjson's quick parse and the schema's quick check vouch for it.
+bool SurelyValidOutput(const JsonSchema& schema, std::string_view structured_json) {
+  if (!schema.has_quick_check()) return false;
+  const simdjson::dom::element* root = QuickParseObject(structured_json);
+  return root != nullptr && schema.SurelyAccepts(*root);
+}
 
 }  // namespace
 
@@ -53,10 +61,7 @@ absl::StatusOr<ToolResult> PluginTool::Invoke(std::string_view args_json, const 
                                               CallControl& control) const {
   const std::string& name = tool_.descriptor.name;
   if (options_.validate_arguments) {
-    alignas(8) char buffer[kParseBufferBytes];
-    ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
-    ScratchDocument parsed(&pool, kScratchStackBytes, &pool);
-    if (absl::Status s = ParseAndValidateArguments(name, args_json, tool_.input_schema.get(), parsed); !s.ok()) {
+    if (absl::Status s = ValidateArguments(name, args_json, tool_.input_schema.get()); !s.ok()) {
       return s;
     }
   }
@@ -124,7 +129,9 @@ absl::StatusOr<ToolResult> PluginTool::Finish(edge_status status, HostCall& call
                                             "write at least one text item or structuredContent (for a tool-level "
                                             "error, write a message and set isError)"));
   }
-  if (options_.validate_output && tool_.output_schema != nullptr && result.structured_json && !result.is_error) {
+  if (options_.validate_output && tool_.output_schema != nullptr && result.structured_json && !result.is_error &&
+      !SurelyValidOutput(*tool_.output_schema, *result.structured_json)) {
+    // Not settled by the quick check: parse with RapidJSON, and let valijson decide and explain.
     alignas(8) char buffer[kParseBufferBytes];
     ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
     ScratchDocument doc(&pool, kScratchStackBytes, &pool);

@@ -378,6 +378,10 @@ absl::StatusOr<std::shared_ptr<const JsonSchema>> JsonSchema::Compile(std::strin
 
 bool JsonSchema::has_quick_check() const { return impl_->quick != nullptr; }
 
+bool JsonSchema::SurelyAccepts(const simdjson::dom::element& value) const {
+  return impl_->quick != nullptr && impl_->quick->Accepts(value);
+}
+
 std::optional<SchemaViolation> JsonSchema::Check(const rapidjson::Value& value) const {
   // Most calls are valid against a simple schema: settle those without valijson's per-call allocations.
   if (impl_->quick != nullptr && impl_->quick->Accepts(value)) return std::nullopt;
@@ -435,6 +439,23 @@ absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view a
 
 absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
                                        ScratchDocument& parsed) {
+  return ParseAndValidate(tool, args_json, schema, parsed);
+}
+
+absl::Status ValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema) {
+  if (schema == nullptr || schema->has_quick_check()) {
+    std::string_view text = args_json.find_first_not_of(" \t\r\n") == std::string_view::npos ? "{}" : args_json;
+    // A quick parse is an object nesting at most kQuickParseMaxDepth containers, so its NestingDepth (which
+    // also counts the innermost scalars) is within kMaxNestingDepth.
+    static_assert(kQuickParseMaxDepth + 1 <= kMaxNestingDepth);
+    if (const simdjson::dom::element* root = QuickParseObject(text);
+        root != nullptr && (schema == nullptr || schema->SurelyAccepts(*root))) {
+      return absl::OkStatus();
+    }
+  }
+  alignas(8) char buffer[4096];
+  ScratchPool pool(buffer, sizeof(buffer), kScratchChunkBytes);
+  ScratchDocument parsed(&pool, kScratchStackBytes, &pool);
   return ParseAndValidate(tool, args_json, schema, parsed);
 }
 

@@ -18,6 +18,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
+
 namespace edge::runtime::plugins {
 
 // Status payload type URL on InvalidArgument argument errors; the value is the field's JSON Pointer.
@@ -46,6 +50,8 @@ class JsonSchema {
 
   // True when valid documents are recognized without valijson (see simple_schema.h).
   bool has_quick_check() const;
+  // With a quick check, true when `value` (a simdjson document) is certainly valid; false: not sure.
+  bool SurelyAccepts(const simdjson::dom::element& value) const;
 
   // The root's "type" keyword when it is a single string ("object", ...), else "".
   const std::string& root_type() const { return root_type_; }
@@ -82,6 +88,10 @@ absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view a
                                        rapidjson::Document& parsed);
 absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
                                        ScratchDocument& parsed);
+// The same verdict and errors without handing out a document, for callers that only need the check: most
+// calls are settled by the workers' quick simdjson parse and the schema's quick check, and only the rest are
+// parsed with RapidJSON (and explained by valijson).
+absl::Status ValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema);
 
 // The value in `root` at a JSON Pointer, or nullptr when absent.
 const rapidjson::Value* ValueAtPointer(const rapidjson::Value& root, std::string_view pointer);

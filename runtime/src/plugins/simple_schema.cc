@@ -5,11 +5,14 @@
 #include "plugins/simple_schema.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "simdjson.h"
 
 namespace edge::runtime::plugins {
 
@@ -50,18 +53,6 @@ bool IsScalar(const rapidjson::Value& v) { return !v.IsObject() && !v.IsArray();
 std::optional<uint64_t> Count(const rapidjson::Value& v) {
   if (v.IsInt64() && v.GetInt64() >= 0) return static_cast<uint64_t>(v.GetInt64());
   return std::nullopt;  // valijson reads counts as int64_t too
-}
-
-// valijson counts characters as UTF-8 lead bytes of a NUL-terminated string; the same count, for strings
-// without NUL (ParseJson already checked that the text is valid UTF-8).
-std::optional<uint64_t> CharacterCount(const rapidjson::Value& s) {
-  std::string_view text = View(s);
-  uint64_t count = 0;
-  for (char c : text) {
-    if (c == '\0') return std::nullopt;
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
-  }
-  return count;
 }
 
 // Scalar equality that valijson's strict enum/const comparison certainly shares; numbers only when both are
@@ -110,11 +101,13 @@ struct SimpleSchema::Node {
     return it != properties.end() && it->first == name ? it->second.get() : nullptr;
   }
 
-  bool Accepts(const rapidjson::Value& v) const;
-  bool AcceptsObject(const rapidjson::Value& v) const;
-  bool AcceptsArray(const rapidjson::Value& v) const;
-  bool AcceptsNumber(const rapidjson::Value& v) const;
-  bool AcceptsString(const rapidjson::Value& v) const;
+  // `Ops` is RapidJsonOps or SimdjsonOps (below): the same rules over either kind of document.
+  template <typename Ops>
+  bool Accepts(const typename Ops::Value& v) const;
+  template <typename Ops>
+  bool AcceptsObject(const typename Ops::Value& v) const;
+  template <typename Ops>
+  bool AcceptsArray(const typename Ops::Value& v) const;
 };
 
 namespace {
@@ -217,85 +210,201 @@ std::unique_ptr<Node> Build(const rapidjson::Value& schema) {
 }
 
 // Objects larger than this are left to valijson rather than checked for duplicate names pairwise.
-constexpr rapidjson::SizeType kMaxMembersChecked = 64;
-
-// True when a member name repeats, or the object is too large to tell cheaply.
-bool HasDuplicateNames(const rapidjson::Value& object) {
-  if (object.MemberCount() > kMaxMembersChecked) return true;
-  for (auto a = object.MemberBegin(); a != object.MemberEnd(); ++a) {
-    for (auto b = a + 1; b != object.MemberEnd(); ++b) {
-      if (View(a->name) == View(b->name)) return true;
-    }
-  }
-  return false;
-}
+constexpr size_t kMaxMembersChecked = 64;
 
 bool Within(uint64_t n, const std::optional<uint64_t>& min, const std::optional<uint64_t>& max) {
   return (!min || n >= *min) && (!max || n <= *max);
 }
 
-}  // namespace
-
-bool Node::Accepts(const rapidjson::Value& v) const {
-  uint8_t type;
-  switch (v.GetType()) {
-    case rapidjson::kNullType: type = kNull; break;
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType: type = kBoolean; break;
-    case rapidjson::kObjectType: type = kObject; break;
-    case rapidjson::kArrayType: type = kArray; break;
-    case rapidjson::kStringType: type = kString; break;
-    case rapidjson::kNumberType: type = v.IsInt64() || v.IsUint64() ? (kInteger | kNumber) : kNumber; break;
-    default: return false;
+// valijson counts characters as UTF-8 lead bytes of a NUL-terminated string; the same count, for strings
+// without NUL (the text was checked to be valid UTF-8 before parsing).
+std::optional<uint64_t> CharacterCount(std::string_view text) {
+  uint64_t count = 0;
+  for (char c : text) {
+    if (c == '\0') return std::nullopt;
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
   }
-  if ((types & type) == 0) return false;
-  if (choices != nullptr &&
-      std::none_of(choices->Begin(), choices->End(), [&](const rapidjson::Value& c) { return SurelyEqual(v, c); })) {
-    return false;
-  }
-  if (constant != nullptr && !SurelyEqual(v, *constant)) return false;
-  switch (v.GetType()) {
-    case rapidjson::kObjectType: return AcceptsObject(v);
-    case rapidjson::kArrayType: return AcceptsArray(v);
-    case rapidjson::kStringType: return AcceptsString(v);
-    case rapidjson::kNumberType: return AcceptsNumber(v);
-    default: return true;
-  }
+  return count;
 }
 
-bool Node::AcceptsObject(const rapidjson::Value& v) const {
-  if (!Within(v.MemberCount(), min_properties, max_properties)) return false;
-  if (HasDuplicateNames(v)) return false;  // valijson's verdict on those is its own
-  for (std::string_view name : required) {
-    if (v.FindMember(rapidjson::StringRef(name.data(), name.size())) == v.MemberEnd()) return false;
-  }
-  for (const auto& m : v.GetObject()) {
-    const Node* sub = Property(View(m.name));
-    if (sub == nullptr) {
-      if (additional_forbidden) return false;
-      sub = additional.get();
+// What the check needs of a value, for RapidJSON documents (arguments parsed for valijson) and for simdjson
+// elements (the workers' quick parse, plugins/text_checks.h). Integers are those without a fraction or
+// exponent that fit 64 bits in both; simdjson refuses integers beyond that (the caller then falls back to
+// RapidJSON, which reads them as doubles).
+struct RapidJsonOps {
+  using Value = rapidjson::Value;
+  static constexpr bool kDoublesAsValijson = true;  // the same parse valijson judges
+  static uint8_t TypeOf(const Value& v) {
+    switch (v.GetType()) {
+      case rapidjson::kNullType: return kNull;
+      case rapidjson::kFalseType:
+      case rapidjson::kTrueType: return kBoolean;
+      case rapidjson::kObjectType: return kObject;
+      case rapidjson::kArrayType: return kArray;
+      case rapidjson::kStringType: return kString;
+      case rapidjson::kNumberType: return v.IsInt64() || v.IsUint64() ? (kInteger | kNumber) : kNumber;
     }
-    if (sub != nullptr && !sub->Accepts(m.value)) return false;
+    return 0;
+  }
+  static std::string_view String(const Value& v) { return View(v); }
+  static bool SurelyEqualTo(const Value& v, const rapidjson::Value& c) { return SurelyEqual(v, c); }
+  static double Number(const Value& v) { return AsValijsonDouble(v); }
+  static size_t MemberCount(const Value& v) { return v.MemberCount(); }
+  static bool HasMember(const Value& v, std::string_view name) {
+    return v.FindMember(rapidjson::StringRef(name.data(), name.size())) != v.MemberEnd();
+  }
+  // True when a member name repeats, or the object is too large to tell cheaply.
+  static bool HasDuplicateNames(const Value& v) {
+    if (v.MemberCount() > kMaxMembersChecked) return true;
+    for (auto a = v.MemberBegin(); a != v.MemberEnd(); ++a) {
+      for (auto b = a + 1; b != v.MemberEnd(); ++b) {
+        if (View(a->name) == View(b->name)) return true;
+      }
+    }
+    return false;
+  }
+  template <typename F>
+  static bool AllMembers(const Value& v, F&& accepts) {
+    for (const auto& m : v.GetObject()) {
+      if (!accepts(View(m.name), m.value)) return false;
+    }
+    return true;
+  }
+  static size_t Size(const Value& v) { return v.Size(); }
+  template <typename F>
+  static bool AllElements(const Value& v, F&& accepts) {
+    return std::all_of(v.Begin(), v.End(), accepts);
+  }
+};
+
+struct SimdjsonOps {
+  using Value = simdjson::dom::element;
+  static constexpr bool kDoublesAsValijson = false;  // integers are exact in both; decimals may differ
+  using Type = simdjson::dom::element_type;
+  static uint8_t TypeOf(const Value& v) {
+    switch (v.type()) {
+      case Type::NULL_VALUE: return kNull;
+      case Type::BOOL: return kBoolean;
+      case Type::OBJECT: return kObject;
+      case Type::ARRAY: return kArray;
+      case Type::STRING: return kString;
+      case Type::INT64:
+      case Type::UINT64: return kInteger | kNumber;
+      case Type::DOUBLE: return kNumber;
+    }
+    return 0;
+  }
+  static std::string_view String(const Value& v) { return v.get_string().value_unsafe(); }
+  // SurelyEqual's rules: RapidJSON's IsInt64 is simdjson's INT64, and IsUint64 without IsInt64 its UINT64.
+  static bool SurelyEqualTo(const Value& v, const rapidjson::Value& c) {
+    switch (v.type()) {
+      case Type::STRING: return c.IsString() && View(c) == String(v);
+      case Type::BOOL: return c.IsBool() && c.GetBool() == v.get_bool().value_unsafe();
+      case Type::NULL_VALUE: return c.IsNull();
+      case Type::INT64: return c.IsInt64() && c.GetInt64() == v.get_int64().value_unsafe();
+      case Type::UINT64: return c.IsUint64() && !c.IsInt64() && c.GetUint64() == v.get_uint64().value_unsafe();
+      default: return false;
+    }
+  }
+  static double Number(const Value& v) {
+    switch (v.type()) {
+      case Type::INT64: return static_cast<double>(v.get_int64().value_unsafe());
+      case Type::UINT64: return static_cast<double>(static_cast<int64_t>(v.get_uint64().value_unsafe()));
+      default: return v.get_double().value_unsafe();
+    }
+  }
+  static simdjson::dom::object Object(const Value& v) { return v.get_object().value_unsafe(); }
+  static size_t MemberCount(const Value& v) { return Object(v).size(); }
+  static bool HasMember(const Value& v, std::string_view name) {
+    simdjson::dom::element ignored;
+    return Object(v).at_key(name).get(ignored) == simdjson::SUCCESS;
+  }
+  static bool HasDuplicateNames(const Value& v) {
+    const simdjson::dom::object object = Object(v);
+    if (object.size() > kMaxMembersChecked) return true;
+    for (auto a = object.begin(); a != object.end(); ++a) {
+      auto b = a;
+      for (++b; b != object.end(); ++b) {
+        if (a.key() == b.key()) return true;
+      }
+    }
+    return false;
+  }
+  template <typename F>
+  static bool AllMembers(const Value& v, F&& accepts) {
+    const simdjson::dom::object object = Object(v);
+    for (const auto field : object) {
+      if (!accepts(field.key, field.value)) return false;
+    }
+    return true;
+  }
+  static simdjson::dom::array Array(const Value& v) { return v.get_array().value_unsafe(); }
+  static size_t Size(const Value& v) { return Array(v).size(); }
+  template <typename F>
+  static bool AllElements(const Value& v, F&& accepts) {
+    const simdjson::dom::array array = Array(v);
+    for (const simdjson::dom::element e : array) {
+      if (!accepts(e)) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+template <typename Ops>
+bool Node::Accepts(const typename Ops::Value& v) const {
+  const uint8_t type = Ops::TypeOf(v);
+  if ((types & type) == 0) return false;
+  if (choices != nullptr && std::none_of(choices->Begin(), choices->End(),
+                                         [&](const rapidjson::Value& c) { return Ops::SurelyEqualTo(v, c); })) {
+    return false;
+  }
+  if (constant != nullptr && !Ops::SurelyEqualTo(v, *constant)) return false;
+  if (type == kObject) return AcceptsObject<Ops>(v);
+  if (type == kArray) return AcceptsArray<Ops>(v);
+  if (type == kString) {
+    if (!min_length && !max_length) return true;
+    std::optional<uint64_t> n = CharacterCount(Ops::String(v));
+    return n.has_value() && Within(*n, min_length, max_length);
+  }
+  if ((type & kNumber) != 0) {
+    const double d = Ops::Number(v);
+    if (!Ops::kDoublesAsValijson && type == kNumber) {
+      // simdjson rounds decimals correctly, RapidJSON's default parse (the one valijson judges) may differ in
+      // the last bits: within a hair of a bound the two could disagree, so leave those to valijson.
+      for (const std::optional<double>& bound : {minimum, maximum, exclusive_minimum, exclusive_maximum}) {
+        if (bound && std::abs(d - *bound) <= std::abs(*bound) * 1e-9) return false;
+      }
+    }
+    return (!minimum || d >= *minimum) && (!maximum || d <= *maximum) &&
+           (!exclusive_minimum || d > *exclusive_minimum) && (!exclusive_maximum || d < *exclusive_maximum);
   }
   return true;
 }
 
-bool Node::AcceptsArray(const rapidjson::Value& v) const {
-  if (!Within(v.Size(), min_items, max_items)) return false;
+template <typename Ops>
+bool Node::AcceptsObject(const typename Ops::Value& v) const {
+  if (!Within(Ops::MemberCount(v), min_properties, max_properties)) return false;
+  if (Ops::HasDuplicateNames(v)) return false;  // valijson's verdict on those is its own
+  for (std::string_view name : required) {
+    if (!Ops::HasMember(v, name)) return false;
+  }
+  return Ops::AllMembers(v, [&](std::string_view name, const typename Ops::Value& value) {
+    const Node* sub = Property(name);
+    if (sub == nullptr) {
+      if (additional_forbidden) return false;
+      sub = additional.get();
+    }
+    return sub == nullptr || sub->Accepts<Ops>(value);
+  });
+}
+
+template <typename Ops>
+bool Node::AcceptsArray(const typename Ops::Value& v) const {
+  if (!Within(Ops::Size(v), min_items, max_items)) return false;
   if (items == nullptr) return true;
-  return std::all_of(v.Begin(), v.End(), [&](const rapidjson::Value& e) { return items->Accepts(e); });
-}
-
-bool Node::AcceptsString(const rapidjson::Value& v) const {
-  if (!min_length && !max_length) return true;
-  std::optional<uint64_t> n = CharacterCount(v);
-  return n.has_value() && Within(*n, min_length, max_length);
-}
-
-bool Node::AcceptsNumber(const rapidjson::Value& v) const {
-  const double d = AsValijsonDouble(v);
-  return (!minimum || d >= *minimum) && (!maximum || d <= *maximum) &&
-         (!exclusive_minimum || d > *exclusive_minimum) && (!exclusive_maximum || d < *exclusive_maximum);
+  return Ops::AllElements(v, [&](const typename Ops::Value& e) { return items->Accepts<Ops>(e); });
 }
 
 std::unique_ptr<const SimpleSchema> SimpleSchema::From(const rapidjson::Value& schema) {
@@ -307,6 +416,9 @@ std::unique_ptr<const SimpleSchema> SimpleSchema::From(const rapidjson::Value& s
 SimpleSchema::SimpleSchema(std::unique_ptr<Node> root) : root_(std::move(root)) {}
 SimpleSchema::~SimpleSchema() = default;
 
-bool SimpleSchema::Accepts(const rapidjson::Value& value) const { return root_->Accepts(value); }
+bool SimpleSchema::Accepts(const rapidjson::Value& value) const { return root_->Accepts<RapidJsonOps>(value); }
+bool SimpleSchema::Accepts(const simdjson::dom::element& value) const {
+  return root_->Accepts<SimdjsonOps>(value);
+}
 
 }  // namespace edge::runtime::plugins

@@ -15,6 +15,10 @@
 
 #include <memory>
 
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
+
 namespace edge::runtime::plugins {
 
 class SimpleSchema {
@@ -30,6 +34,8 @@ class SimpleSchema {
 
   // True only when `value` satisfies the schema; false means "not sure". Thread-safe, allocation-free.
   bool Accepts(const rapidjson::Value& value) const;
+  // The same check on a simdjson document (the workers' quick parse, plugins/text_checks.h).
+  bool Accepts(const simdjson::dom::element& value) const;
 
   struct Node;
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -130,6 +131,33 @@ TEST(SchemaTest, JsonObjectTextNeedsAnObjectOfValidUtf8) {
   EXPECT_FALSE(IsJsonObjectText("[1]"));
   EXPECT_FALSE(IsJsonObjectText(R"({"a":1)"));
   EXPECT_FALSE(IsJsonObjectText(R"({"a":1} x)"));
+}
+
+// ValidateArguments settles most calls on simdjson's quick parse: its verdicts and messages must be
+// ParseAndValidateArguments' for every kind of input, with or without a schema, near the nesting limit too.
+TEST(SchemaTest, ValidateArgumentsAgreesWithTheFullParse) {
+  auto nested = [](int levels) {  // an object whose innermost value sits `levels` deep
+    std::string text;
+    for (int i = 1; i < levels; ++i) text += i == 1 ? "{\"a\":" : "[";
+    text += "1";
+    for (int i = 1; i < levels; ++i) text += i == 1 ? "}" : "]";
+    return text;
+  };
+  const std::vector<std::string> inputs = {
+      R"({"text":"a"})", R"({"text":"héllo","repeat":10,"mode":"loud","tags":["x"],"a/b":true})",
+      R"({"text":"a","repeat":0})", R"({"text":"a","repeat":1.0})", R"({"text":""})", R"({"repeat":1})",
+      R"({"text":"a","extra":1})", R"({"text":"a","text":"b"})", R"({"text":"a","repeat":18446744073709551616})",
+      "", "  ", "{}", "[1]", "7", R"({"text":)", "{\"text\":\"\xff\"}", R"({"text":"a"} x)", nested(127),
+      nested(128), nested(129), nested(300)};
+  auto schema = Compiled(kEchoSchema);
+  for (const JsonSchema* s : {schema.get(), static_cast<const JsonSchema*>(nullptr)}) {
+    for (const std::string& input : inputs) {
+      rapidjson::Document doc;
+      const absl::Status full = ParseAndValidateArguments("echo", input, s, doc);
+      const absl::Status quick = ValidateArguments("echo", input, s);
+      EXPECT_EQ(quick, full) << (s ? "with" : "without") << " a schema: " << input.substr(0, 80);
+    }
+  }
 }
 
 TEST(SchemaTest, BlankArgumentsCountAsAnEmptyObject) {
