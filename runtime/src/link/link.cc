@@ -70,9 +70,8 @@ bool Link::Impl::Inbox::Post(Item item) {
   absl::MutexLock lock(&mu);
   if (context == nullptr) return false;
   items.push_back(std::move(item));
-  // Only the first post after a drain wakes the loop: the drain takes everything queued by then.
-  if (!signalled) {
-    signalled = true;
+  // Only a post to an armed inbox wakes the loop (see `armed`); the wake-up disarms it.
+  if (armed.exchange(false, std::memory_order_acq_rel)) {
     lws_cancel_service(context);  // the one lws call allowed off the service thread; the lock keeps it alive
   }
   return true;
@@ -81,7 +80,18 @@ bool Link::Impl::Inbox::Post(Item item) {
 void Link::Impl::Inbox::TakeAll(std::vector<Item>* out) {
   absl::MutexLock lock(&mu);
   out->swap(items);
-  signalled = false;
+  armed.store(false, std::memory_order_relaxed);  // awake: the drain after this lws_service takes later posts
+}
+
+bool Link::Impl::Inbox::TakeAllOrArm(std::vector<Item>* out) {
+  absl::MutexLock lock(&mu);
+  if (items.empty()) {
+    // Under the lock, so a post either came before (and is taken now) or sees the inbox armed.
+    armed.store(true, std::memory_order_release);
+    return false;
+  }
+  out->swap(items);
+  return true;
 }
 
 void Link::Impl::RunInbox() {
@@ -108,7 +118,20 @@ Link::Impl::Impl(LinkOptions opts, std::shared_ptr<ToolCatalog> cat, Executor* e
 }
 
 void Link::Impl::ServiceLoop() {
-  while (!quit.load()) lws_service(context, 0);
+  while (!quit.load()) {
+    lws_service(context, 0);
+    DrainInbox();
+  }
+}
+
+void Link::Impl::DrainInbox() {
+  std::vector<Inbox::Item> batch;
+  batch.swap(inbox_batch);
+  while (inbox->TakeAllOrArm(&batch)) {
+    for (auto& item : batch) std::move(item)(*this);
+    batch.clear();
+  }
+  if (inbox_batch.empty()) inbox_batch.swap(batch);
 }
 
 void Link::Impl::SetState(LinkState next) {

@@ -129,14 +129,24 @@ struct Link::Impl {
     absl::Mutex mu;
     lws_context* context ABSL_GUARDED_BY(mu) = nullptr;  // nullptr: closed, posts are dropped
     std::vector<Item> items ABSL_GUARDED_BY(mu);
-    // A lws_cancel_service is on its way and the items have not been taken since: later posts need not send
-    // another (each costs a pipe write and a poll wake-up).
-    bool signalled ABSL_GUARDED_BY(mu) = false;
+    // Whether a post must wake the service thread (lws_cancel_service: a pipe write, a poll wake-up and a
+    // pipe read, about a microsecond of CPU on each side). Armed only when the service thread found the inbox
+    // empty and may block in poll next; disarmed by the wake-up a post sends, and by the service thread itself
+    // whenever it handles socket events, because it drains the inbox after every lws_service before it can
+    // block again (ServiceLoop). Calls completing while the link thread is busy thus need no wake-up.
+    std::atomic<bool> armed{true};
 
     // Any thread. False when the link is gone.
     bool Post(Item item);
     // Service thread: moves everything queued into `out` (which must be empty).
     void TakeAll(std::vector<Item>* out);
+    // Service thread, before it may block: like TakeAll, but when there is nothing, arms the wake-up instead
+    // and returns false.
+    bool TakeAllOrArm(std::vector<Item>* out);
+    // Service thread, while it handles events (it drains the inbox before it blocks again).
+    void Disarm() {
+      if (armed.load(std::memory_order_relaxed)) armed.store(false, std::memory_order_relaxed);
+    }
   };
 
   // What the executor callbacks of one tool.invoke share. It is allocated on the link thread, and normally
@@ -164,6 +174,9 @@ struct Link::Impl {
   void ServiceLoop();
   // Service thread (WAIT_CANCELLED): runs everything posted so far.
   void RunInbox();
+  // Service thread, after each lws_service: runs what was posted without a wake-up, until the inbox is empty
+  // and armed.
+  void DrainInbox();
   void SetState(LinkState state);
   template <typename F>
   void UpdateStatus(F&& update) {

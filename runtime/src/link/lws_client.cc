@@ -551,9 +551,13 @@ int Link::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user, void
       // `in` is a NUL-terminated text, or NULL.
       impl->OnConnectionError(wsi, in == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(in)));
       return 0;
+    // Socket events: lws calls these after poll returned, and ServiceLoop drains the inbox before the next
+    // poll, so posts from now on need not wake the loop.
     case LWS_CALLBACK_CLIENT_RECEIVE:
+      impl->inbox->Disarm();
       return impl->OnReceive(static_cast<const char*>(in), len);
     case LWS_CALLBACK_CLIENT_WRITEABLE:
+      impl->inbox->Disarm();
       return impl->OnWritable();
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
       impl->OnPeerClose(static_cast<const unsigned char*>(in), len);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <random>
 
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
@@ -266,6 +267,43 @@ TEST_F(LinkTest, AResultOverTheMessageLimitIsAnsweredResultTooLargeAndLogged) {
   PeerMessage next = Response("r2");
   ASSERT_EQ(next.envelope.kind, protocol::MessageKind::kResult) << next.text;
   EXPECT_FALSE(log_.Has(LogLevel::kWarn, "(tool echo) exceeds the message limit"));
+}
+
+// The loop is woken for a completion only when it may be about to block (Inbox::armed); completions that
+// land while it is busy are run by the drain after lws_service. Tools that return after 0 to 300 µs land on
+// every part of the loop's cycle. With heartbeats minutes apart nothing else wakes it, so a lost wake-up
+// would leave a call unanswered: each must be answered within a second.
+TEST_F(LinkTest, EveryCompletionIsAnsweredWhereverInTheLoopItLands) {
+  std::vector<std::shared_ptr<const Tool>> tools = TestTools();
+  tools.push_back(std::make_shared<FnTool>("jitter", [](std::string_view args, CallControl&) {
+    const int64_t spin_us = std::strtoll(std::string(args.substr(args.find(':') + 1)).c_str(), nullptr, 10);
+    const absl::Time until = absl::Now() + absl::Microseconds(spin_us);
+    while (absl::Now() < until) {
+    }
+    return absl::StatusOr<ToolResult>(Text("ok"));
+  }));
+  catalog_->Publish(*ToolRegistry::Create(std::move(tools)));
+  LinkOptions o = Options();
+  o.heartbeat_interval_ms = 600000;
+  o.heartbeat_timeout_ms = 1200000;
+  StartLink(o);
+  ASSERT_TRUE(WaitReady()) << log_.All();
+  std::mt19937 rng(7);
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = absl::StrCat("j", i);
+    // One call at a time, sometimes two: the second completion lands while the first is being answered.
+    const int batch = i % 5 == 0 ? 2 : 1;
+    for (int b = 0; b < batch; ++b) {
+      peer_->SendInvoke(absl::StrCat(id, "_", b), absl::StrCat("c", id, "_", b), "jitter",
+                        absl::StrCat(R"({"us":)", rng() % 300, "}"));
+    }
+    for (int b = 0; b < batch; ++b) {
+      std::optional<PeerMessage> m =
+          peer_->WaitForResponse(protocol::StringId(absl::StrCat(id, "_", b)), absl::Seconds(1));
+      ASSERT_TRUE(m.has_value()) << "call " << id << "_" << b << " was not answered within a second";
+      ASSERT_EQ(m->envelope.kind, protocol::MessageKind::kResult) << m->text;
+    }
+  }
 }
 
 TEST_F(LinkTest, ToolErrorIsAResult) {
