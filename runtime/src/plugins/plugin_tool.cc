@@ -65,7 +65,7 @@ absl::StatusOr<ToolResult> PluginTool::Invoke(std::string_view args_json, const 
       return s;
     }
   }
-  if (args_json.find_first_not_of(" \t\r\n") == std::string_view::npos) args_json = "{}";
+  args_json = ArgumentsOrEmptyObject(args_json);
 
   edge_call_context_v1 ctx{};
   ctx.struct_size = sizeof(ctx);

@@ -296,7 +296,7 @@ std::optional<std::string> FindRefAliasCycle(const rapidjson::Value& root) {
 
 }  // namespace
 
-// Encoding is checked once, up front, by the SIMD validator (utf8.h); RapidJSON's per-character check is
+// Encoding is checked once, up front, by the SIMD validator (text_checks.h); RapidJSON's per-character check is
 // only used to name the offset of an encoding error.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;  // no stack overflow on deep nesting
 constexpr unsigned kParseFlagsCheckingEncoding = kParseFlags | rapidjson::kParseValidateEncodingFlag;
@@ -408,7 +408,7 @@ namespace {
 template <typename Document>
 absl::Status ParseAndValidate(std::string_view tool, std::string_view args_json, const JsonSchema* schema,
                               Document& parsed) {
-  if (args_json.find_first_not_of(" \t\r\n") == std::string_view::npos) args_json = "{}";
+  args_json = ArgumentsOrEmptyObject(args_json);
   auto fail = [&](std::string_view pointer, std::string_view what) {
     absl::Status s =
         absl::InvalidArgumentError(absl::StrCat("invalid params for tool '", ToAbsl(tool), "': ", ToAbsl(what)));
@@ -442,9 +442,13 @@ absl::Status ParseAndValidateArguments(std::string_view tool, std::string_view a
   return ParseAndValidate(tool, args_json, schema, parsed);
 }
 
+std::string_view ArgumentsOrEmptyObject(std::string_view args_json) {
+  return args_json.find_first_not_of(" \t\r\n") == std::string_view::npos ? std::string_view("{}") : args_json;
+}
+
 absl::Status ValidateArguments(std::string_view tool, std::string_view args_json, const JsonSchema* schema) {
   if (schema == nullptr || schema->has_quick_check()) {
-    std::string_view text = args_json.find_first_not_of(" \t\r\n") == std::string_view::npos ? "{}" : args_json;
+    const std::string_view text = ArgumentsOrEmptyObject(args_json);
     // A quick parse is an object nesting at most kQuickParseMaxDepth containers, so its NestingDepth (which
     // also counts the innermost scalars) is within kMaxNestingDepth.
     static_assert(kQuickParseMaxDepth + 1 <= kMaxNestingDepth);

@@ -81,6 +81,10 @@ absl::Status ParseJson(std::string_view text, ScratchDocument& out);
 // True when `text` is one well-formed JSON object (UTF-8 validated), checked without building a document.
 bool IsJsonObjectText(std::string_view text);
 
+// A call's arguments text with blank (empty or whitespace only) read as "{}", the rule every check and the
+// plugin itself see.
+std::string_view ArgumentsOrEmptyObject(std::string_view args_json);
+
 // Parses a call's arguments ("" counts as {}), requires a JSON object and validates it against `schema`
 // (skipped when null). Errors are InvalidArgument "invalid params for tool '<tool>': <pointer>: <reason>" with
 // the pointer as kInvalidParamsFieldPayload.
