@@ -77,12 +77,6 @@ bool Link::Impl::Inbox::Post(Item item) {
   return true;
 }
 
-void Link::Impl::Inbox::TakeAll(std::vector<Item>* out) {
-  absl::MutexLock lock(&mu);
-  out->swap(items);
-  armed.store(false, std::memory_order_relaxed);  // awake: the drain after this lws_service takes later posts
-}
-
 bool Link::Impl::Inbox::TakeAllOrArm(std::vector<Item>* out) {
   absl::MutexLock lock(&mu);
   if (items.empty()) {
@@ -92,15 +86,6 @@ bool Link::Impl::Inbox::TakeAllOrArm(std::vector<Item>* out) {
   }
   out->swap(items);
   return true;
-}
-
-void Link::Impl::RunInbox() {
-  std::vector<Inbox::Item> batch;
-  batch.swap(inbox_batch);  // keeps its capacity; a nested RunInbox (none today) would get a fresh vector
-  inbox->TakeAll(&batch);
-  for (auto& item : batch) std::move(item)(*this);
-  batch.clear();
-  if (inbox_batch.empty()) inbox_batch.swap(batch);
 }
 
 Link::Impl::Impl(LinkOptions opts, std::shared_ptr<ToolCatalog> cat, Executor* exec)
@@ -126,7 +111,7 @@ void Link::Impl::ServiceLoop() {
 
 void Link::Impl::DrainInbox() {
   std::vector<Inbox::Item> batch;
-  batch.swap(inbox_batch);
+  batch.swap(inbox_batch);  // keeps its capacity; a nested DrainInbox (none today) would get a fresh vector
   while (inbox->TakeAllOrArm(&batch)) {
     for (auto& item : batch) std::move(item)(*this);
     batch.clear();

@@ -2,7 +2,7 @@
 //
 // One service thread owns everything below `loop-only`: the lws context, the current Session, the timers
 // (lws suls) and the backoff. Other threads (the daemon, executor workers) reach it only through `Inbox`:
-// a locked queue of closures plus lws_cancel_service, drained whole in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+// a locked queue of closures plus lws_cancel_service, drained whole after every lws_service (DrainInbox).
 // The Inbox is shared with executor callbacks and outlives the Impl, so a call completing after Stop is
 // dropped instead of touching freed memory. Readers see the link only through the mutex-guarded LinkStatus.
 //
@@ -138,12 +138,10 @@ struct Link::Impl {
 
     // Any thread. False when the link is gone.
     bool Post(Item item);
-    // Service thread: moves everything queued into `out` (which must be empty).
-    void TakeAll(std::vector<Item>* out);
-    // Service thread, before it may block: like TakeAll, but when there is nothing, arms the wake-up instead
-    // and returns false.
+    // Service thread, before it may block: moves everything queued into `out` (which must be empty), or,
+    // when there is nothing, arms the wake-up instead and returns false.
     bool TakeAllOrArm(std::vector<Item>* out);
-    // Service thread, while it handles events (it drains the inbox before it blocks again).
+    // Service thread, while it handles events or a wake-up (it drains the inbox before it blocks again).
     void Disarm() {
       if (armed.load(std::memory_order_relaxed)) armed.store(false, std::memory_order_relaxed);
     }
@@ -172,10 +170,8 @@ struct Link::Impl {
 
   // ---- link.cc
   void ServiceLoop();
-  // Service thread (WAIT_CANCELLED): runs everything posted so far.
-  void RunInbox();
-  // Service thread, after each lws_service: runs what was posted without a wake-up, until the inbox is empty
-  // and armed.
+  // Service thread, after each lws_service: runs everything posted (with a wake-up or without), until the
+  // inbox is empty and armed.
   void DrainInbox();
   void SetState(LinkState state);
   template <typename F>
@@ -268,7 +264,7 @@ struct Link::Impl {
   bool closed ABSL_GUARDED_BY(status_mu) = false;  // no session and never another: Stop may proceed
 
   // ---- loop-only
-  std::vector<Inbox::Item> inbox_batch;  // reused by RunInbox
+  std::vector<Inbox::Item> inbox_batch;  // reused by DrainInbox
   // Buffers of messages already written, handed to the next invokes for their answers: a worker encodes
   // into one and the link thread writes it and takes it back, so answers need no allocation in steady
   // state (and no memory flows one way between threads). Bounded in count and size (lws_client.cc).

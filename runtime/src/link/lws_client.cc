@@ -493,8 +493,8 @@ int Link::Impl::Callback(lws* wsi, lws_callback_reasons reason, void* user, void
   if (impl == nullptr) return 0;
   switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-      // Several wake-ups can merge into one callback, and posts signal only once per drain: run everything.
-      impl->RunInbox();
+      // A post woke the loop: ServiceLoop's drain after this lws_service runs what is queued.
+      impl->inbox->Disarm();
       return 0;
     case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION: {
       Session* s = impl->SessionFor(wsi);
