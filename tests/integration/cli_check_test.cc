@@ -73,7 +73,7 @@ TEST(CliCheck, IgnoredCancellationFailsTheBound) {
 
 TEST(CliCheck, SilentStepIsReportedAsHang) {
   // The example sleeps a minute without a word: with a 2 s step timeout the harness kills the child. The
-  // timeout is generous because it also bounds the load step, which a busy CI machine can slow to ~200 ms.
+  // timeout is generous because it also bounds the load step, which took over 150 ms on a busy CI machine.
   ProcessResult r = RunCli({"test", "--plugin", CLI_SILENT_PLUGIN, "--check", "--step-timeout", "2s"});
   EXPECT_EQ(r.exit_code, 1) << Dump(r);
   EXPECT_THAT(r.out, HasSubstr("PASS  load "));
