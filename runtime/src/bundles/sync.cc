@@ -11,6 +11,7 @@
 #include "bundles/stage.h"
 #include "bundles/verify.h"
 #include "edge/plugin.h"
+#include "common/thread_name.h"
 
 namespace edge::runtime::bundles {
 namespace fs = std::filesystem;
@@ -71,6 +72,7 @@ absl::Status BundleSync::Start() {
   }
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
+  NameThread(thread_, "ec-bundle-sync");
   return absl::OkStatus();
 }
 

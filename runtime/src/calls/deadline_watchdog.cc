@@ -2,10 +2,11 @@
 #include "calls/deadline_watchdog.h"
 
 #include "absl/time/clock.h"
+#include "common/thread_name.h"
 
 namespace edge::runtime::calls {
 
-DeadlineWatchdog::DeadlineWatchdog() : thread_([this] { Run(); }) {}
+DeadlineWatchdog::DeadlineWatchdog() : thread_([this] { Run(); }) { NameThread(thread_, "ec-deadlines"); }
 
 DeadlineWatchdog::~DeadlineWatchdog() {
   {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/thread_name.h"
 
 namespace edge::runtime {
 namespace calls {
@@ -89,6 +90,7 @@ InProcessExecutor::InProcessExecutor(std::shared_ptr<ToolCatalog> catalog, Execu
   absl::MutexLock lock(&mu_);
   workers_.reserve(static_cast<size_t>(max_workers_));
   workers_.emplace_back([this] { WorkerLoop(); });
+  NameThread(workers_.back(), "ec-worker");
 }
 
 InProcessExecutor::~InProcessExecutor() {
@@ -258,6 +260,7 @@ void InProcessExecutor::DispatchLocked() {
     // Every ready or running call needs its own thread; threads stay once started (at most max_workers_).
     if (!stopping_ && static_cast<int>(workers_.size()) < busy_workers_) {
       workers_.emplace_back([this] { WorkerLoop(); });
+      NameThread(workers_.back(), "ec-worker");
     }
   }
 }

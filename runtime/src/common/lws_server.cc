@@ -1,5 +1,6 @@
 // The shared lws server pieces of lws_server.h.
 #include "common/lws_server.h"
+#include "common/thread_name.h"
 
 #include <unistd.h>
 
@@ -8,7 +9,7 @@
 
 namespace edge::runtime {
 
-void LwsServerThread::Start(lws_context* context) {
+void LwsServerThread::Start(lws_context* context, const char* thread_name) {
   context_ = context;
   stopping_.store(false);
   thread_ = std::thread([this] {
@@ -16,6 +17,7 @@ void LwsServerThread::Start(lws_context* context) {
       if (lws_service(context_, 0) < 0) break;
     }
   });
+  NameThread(thread_, thread_name);
 }
 
 void LwsServerThread::Stop() {

@@ -22,8 +22,9 @@ class LwsServerThread {
   LwsServerThread(const LwsServerThread&) = delete;
   LwsServerThread& operator=(const LwsServerThread&) = delete;
 
-  // Takes `context` (with its vhosts made, not yet serviced) and services it until Stop.
-  void Start(lws_context* context);
+  // Takes `context` (with its vhosts made, not yet serviced) and services it until Stop, on a thread named
+  // `thread_name` (NameThread).
+  void Start(lws_context* context, const char* thread_name);
   // Ends the service thread and destroys the context; nothing when not running.
   void Stop();
   bool running() const { return context_ != nullptr; }

@@ -30,6 +30,7 @@
 #include "edge/runtime/plugin_host.h"
 #include "relay/relay_options.h"
 #include "relay/webhook_relay.h"
+#include "common/thread_name.h"
 
 namespace edge::runtime {
 namespace fs = std::filesystem;
@@ -392,6 +393,7 @@ int RunDaemon(const LoadedConfig& loaded, const DaemonOptions& options) {
     drain_status = executor->Drain(grace);
     drained.store(true);
   });
+  NameThread(drainer, "ec-drain");
   while (!drained.load()) {
     if (WaitSignal(signals, absl::Now() + absl::Milliseconds(100)) > 0) {
       log.Warn("daemon", "second signal: forcing the exit with calls still in flight");

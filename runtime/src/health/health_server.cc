@@ -252,7 +252,7 @@ absl::Status HealthServer::Start() {
     return BindError(o.host, o.port);
   }
   impl.bound_port = port;
-  impl.server.Start(context);
+  impl.server.Start(context, "ec-health");
   return absl::OkStatus();
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "link/link_impl.h"
+#include "common/thread_name.h"
 
 namespace edge::runtime {
 namespace {
@@ -195,6 +196,7 @@ absl::Status Link::Start() {
   impl.started = true;
   impl.inbox->Post([](Impl& i) { i.StartAttempt(); });
   impl.thread = std::thread([&impl] { impl.ServiceLoop(); });
+  NameThread(impl.thread, "ec-link");
   return absl::OkStatus();
 }
 

@@ -355,7 +355,7 @@ absl::Status RelayServer::Start() {
     return BindError(o.host, o.port);
   }
   impl.bound_port = port;
-  impl.server.Start(context);
+  impl.server.Start(context, "ec-relay");
   return absl::OkStatus();
 }
 

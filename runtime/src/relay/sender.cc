@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "edge/protocol/protocol.h"
 #include "relay/relay_options.h"
+#include "common/thread_name.h"
 
 namespace edge::runtime::relay {
 namespace {
@@ -50,6 +51,7 @@ void Sender::Start() {
   if (thread_.joinable()) return;
   Wake();
   thread_ = std::thread([this] { Loop(); });
+  NameThread(thread_, "ec-relay-send");
 }
 
 void Sender::Stop() {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -68,6 +69,29 @@ TEST_F(DaemonExecTest, RunContinuesInTheDaemonBinaryUnderTheSameNameAndArgv) {
   EXPECT_EQ(cmdline.substr(0, cmdline.find('\0')), EDGE_CONNECTOR_BIN);
   const std::string nul(1, '\0');
   EXPECT_NE(cmdline.find(nul + "run" + nul + "--install-dir" + nul + dir_ + nul), std::string::npos);
+  p.Signal(SIGTERM);
+  ProcessResult r = p.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << Dump(r);
+}
+
+// Operators (top -H, perf) and the link benchmark tell the daemon's threads apart by name; the process keeps its own.
+TEST_F(DaemonExecTest, TheDaemonsThreadsAreNamedForWhatTheyDo) {
+  Subprocess p(RunArgv(EDGE_CONNECTOR_BIN));
+  const pid_t pid = StartRun(p);
+  ASSERT_GT(pid, 0);
+  std::multiset<std::string> names;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::string name = Read(task.path().string() + "/comm");
+    if (!name.empty() && name.back() == '\n') name.pop_back();
+    names.insert(name);
+  }
+  std::string all;
+  for (const std::string& n : names) all += n + " ";
+  EXPECT_EQ(names.count("edge-connector"), 1u) << all;  // the main thread only
+  EXPECT_EQ(names.count("ec-link"), 1u) << all;
+  EXPECT_EQ(names.count("ec-health"), 1u) << all;
+  EXPECT_EQ(names.count("ec-deadlines"), 1u) << all;
+  EXPECT_GE(names.count("ec-worker"), 1u) << all;
   p.Signal(SIGTERM);
   ProcessResult r = p.Wait(std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 0) << Dump(r);
