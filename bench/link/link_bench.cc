@@ -160,6 +160,43 @@ bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figu
   return ConnectorRound(o, LatencyPlacement(o), 1, latency) && ConnectorRound(o, Placement{}, 64, throughput);
 }
 
+// At 64 in flight the scheduler settles on one of two placements for a whole run, and which one decides the
+// figure (docs/performance.md section 7): the connector's link thread on the driver's vCPU, or on a vCPU of
+// its own. This round pins one of them, so both can be compared run to run: the driver on CPU 0, the thread
+// named ec-link on CPU 0 (`link_with_driver`) or CPU 1, every other connector thread on the other CPU.
+// Workers start on demand, from the link thread, so a warm-up at 64 in flight starts them before the pinning,
+// and the pinning is repeated after a second warm-up for any thread started in between.
+bool ConnectorPlacementRound(const Options& o, bool link_with_driver, std::vector<Figures>* out) {
+  DriverServer server;
+  std::string root = TempDir();
+  WriteInstall(root, "ws://127.0.0.1:" + std::to_string(server.port()) + "/", "http://127.0.0.1:9/",
+               o.echo_plugin);
+  bool ok = false;
+  {
+    Child connector({o.connector, "run", "--install-dir", root, "--log-level", "warn"},
+                    {{"DEPLOYMENT_ID", "dep_bench"}, {"DEPLOYMENT_SECRET", "bench-secret"}}, root + "/connector.log");
+    ok = server.WaitPeer(milliseconds(20000), /*protocol_peer=*/true);
+    if (ok) {
+      PinnedDriver pinned(0);
+      const int link_cpu = link_with_driver ? 0 : 1, other_cpu = link_with_driver ? 1 : 0;
+      server.Run(o.smoke ? 200 : 20000, 64, "echo", kEchoArgs);
+      ok = PinThreadsOf(connector.pid(), "ec-link", link_cpu, other_cpu) == 1;
+      server.Run(o.smoke ? 50 : 2000, 64, "echo", kEchoArgs);
+      ok = ok && PinThreadsOf(connector.pid(), "ec-link", link_cpu, other_cpu) == 1;
+      if (ok) {
+        out->push_back(Summarize(server.Run(o.throughput_calls, 64, "echo", kEchoArgs)));
+      } else {
+        std::fprintf(stderr, "no thread named ec-link in the connector (pid %d): cannot pin its placement\n",
+                     static_cast<int>(connector.pid()));
+      }
+    } else {
+      std::fprintf(stderr, "connector did not register with the driver; see %s/connector.log\n", root.c_str());
+    }
+  }
+  if (ok) fs::remove_all(root);
+  return ok;
+}
+
 struct PlatformRun {
   Figures latency, throughput;
   double start_to_healthy_ms = 0;
@@ -308,12 +345,16 @@ int main(int argc, char** argv) {
     CPU_ZERO(&mine);
     o.pin = sched_getaffinity(0, sizeof(mine), &mine) == 0 && CPU_ISSET(0, &mine) && CPU_ISSET(1, &mine);
   }
-  std::vector<Figures> floor_lat, floor_tp, conn_lat, conn_tp;
+  std::vector<Figures> floor_lat, floor_tp, conn_lat, conn_tp, shared_tp, alone_tp;
   std::vector<PlatformRun> platform_runs;
   bool ok = true;
   for (int r = 0; r < o.repetitions; ++r) {
     ok = Floor(o, &floor_lat, &floor_tp) && ok;
     ok = Connector(o, &conn_lat, &conn_tp) && ok;
+    if (o.pin) {
+      ok = ConnectorPlacementRound(o, /*link_with_driver=*/true, &shared_tp) && ok;
+      ok = ConnectorPlacementRound(o, /*link_with_driver=*/false, &alone_tp) && ok;
+    }
     if (o.connector_only) continue;
     platform_runs.push_back(ThroughPlatform(o));
     ok = platform_runs.back().ok && ok;
@@ -346,9 +387,19 @@ int main(int argc, char** argv) {
   if (!o.connector_only) PrintRow("through the platform (REST), 1 in flight", pl);
   std::printf("| %-44s | %9s | %9s | %10.0f |\n", "floor: bare lws echo, 64 in flight", "", "", ft.per_second);
   std::printf("| %-44s | %9s | %9s | %10.0f |\n", "connector (driver), 64 in flight", "", "", ct.per_second);
+  if (o.pin) {
+    std::printf("| %-44s | %9s | %9s | %10.0f |\n", "connector, 64 in flight, link shared (*)", "", "",
+                by(shared_tp, &Figures::per_second).per_second);
+    std::printf("| %-44s | %9s | %9s | %10.0f |\n", "connector, 64 in flight, link alone (*)", "", "",
+                by(alone_tp, &Figures::per_second).per_second);
+  }
   if (!o.connector_only) {
     std::printf("| %-44s | %9s | %9s | %10.0f |\n", "through the platform (REST), 64 in flight", "", "",
                 pt.per_second);
+  }
+  if (o.pin) {
+    std::printf("\n(*) pinned: the driver on CPU 0, the connector's link thread on CPU 0 with it or on CPU 1 alone,\n"
+                "    its other threads on the other CPU (the two placements unpinned runs fall into)\n");
   }
   std::sort(healthy.begin(), healthy.end());
   std::sort(rss.begin(), rss.end());
@@ -356,11 +407,20 @@ int main(int argc, char** argv) {
   const double tp_ratio = ft.per_second > 0 ? ct.per_second / ft.per_second : 0;
   std::printf("\nconnector round trip / echo floor (p50): %.2fx (target <= 1.5x)\n", ratio);
   std::printf("connector throughput / echo floor (64 in flight): %.0f%% (target >= 80%%)\n", tp_ratio * 100);
+  if (o.pin && ft.per_second > 0) {
+    std::printf("  pinned placements: %.0f%% with the link thread on the driver's CPU, %.0f%% with it alone\n",
+                100 * by(shared_tp, &Figures::per_second).per_second / ft.per_second,
+                100 * by(alone_tp, &Figures::per_second).per_second / ft.per_second);
+  }
   if (!o.connector_only) {
     std::printf("connector start-to-healthy: %.1f ms (target < 100 ms)\n", healthy[healthy.size() / 2]);
     std::printf("connector idle RSS: %.1f MiB (target < 10 MiB)\n", rss[rss.size() / 2] / (1024.0 * 1024.0));
   }
-  if (cl.errors + ct.errors + pl.errors + pt.errors > 0) {
+  int64_t placement_errors = 0;
+  for (const auto* runs : {&shared_tp, &alone_tp}) {
+    for (const Figures& f : *runs) placement_errors += f.errors;
+  }
+  if (cl.errors + ct.errors + pl.errors + pt.errors + placement_errors > 0) {
     std::fprintf(stderr, "edge_link_bench: some calls failed\n");
     return 1;
   }

@@ -53,6 +53,22 @@ bool PinThisThread(int cpu) {
   return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
+int PinThreadsOf(pid_t pid, const std::string& thread_name, int named_cpu, int other_cpu) {
+  int named = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    const bool is_named = name == thread_name;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(is_named ? named_cpu : other_cpu, &set);
+    const pid_t tid = static_cast<pid_t>(std::atoi(task.path().filename().c_str()));
+    if (sched_setaffinity(tid, sizeof(set), &set) == 0 && is_named) ++named;
+  }
+  return named;
+}
+
 Child::Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
              const std::string& log_path, int cpu)
     : log_path_(log_path) {

@@ -15,6 +15,11 @@ namespace edge::bench {
 // Pins the calling thread to `cpu` (-1: every CPU again). Threads it starts later inherit the setting.
 bool PinThisThread(int cpu);
 
+// Pins each thread of process `pid`: the one named `thread_name` (see the daemon's thread names, docs/daemon.md)
+// on `named_cpu`, every other thread on `other_cpu`. Returns how many threads had that name (0: none pinned
+// there, or the process is gone).
+int PinThreadsOf(pid_t pid, const std::string& thread_name, int named_cpu, int other_cpu);
+
 class Child {
  public:
   // `cpu` >= 0 pins the child, and so every thread it starts, to that CPU.
