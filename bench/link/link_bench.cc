@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -134,7 +135,10 @@ std::string WriteInstall(const std::string& root, const std::string& rpc_url, co
   return root;
 }
 
-bool ConnectorRound(const Options& o, Placement where, int depth, std::vector<Figures>* out) {
+// Starts a real `edge-connector run` serving the echo plugin against a fresh driver (the whole process pinned
+// to `peer_cpu` when >= 0), waits until it has registered its tools, then runs `drive`. False when the
+// connector did not register or `drive` failed; the install directory is kept for its log then.
+bool WithConnector(const Options& o, int peer_cpu, const std::function<bool(DriverServer&, Child&)>& drive) {
   DriverServer server;
   std::string root = TempDir();
   WriteInstall(root, "ws://127.0.0.1:" + std::to_string(server.port()) + "/", "http://127.0.0.1:9/",
@@ -143,17 +147,23 @@ bool ConnectorRound(const Options& o, Placement where, int depth, std::vector<Fi
   {
     Child connector({o.connector, "run", "--install-dir", root, "--log-level", "warn"},
                     {{"DEPLOYMENT_ID", "dep_bench"}, {"DEPLOYMENT_SECRET", "bench-secret"}}, root + "/connector.log",
-                    where.peer_cpu);
-    ok = server.WaitPeer(milliseconds(20000), /*protocol_peer=*/true);
-    if (ok) {
-      PinnedDriver pinned(where.driver_cpu);
-      out->push_back(DriveRound(server, o, depth));
+                    peer_cpu);
+    if (server.WaitPeer(milliseconds(20000), /*protocol_peer=*/true)) {
+      ok = drive(server, connector);
     } else {
       std::fprintf(stderr, "connector did not register with the driver; see %s/connector.log\n", root.c_str());
     }
   }
   if (ok) fs::remove_all(root);
   return ok;
+}
+
+bool ConnectorRound(const Options& o, Placement where, int depth, std::vector<Figures>* out) {
+  return WithConnector(o, where.peer_cpu, [&](DriverServer& server, Child&) {
+    PinnedDriver pinned(where.driver_cpu);
+    out->push_back(DriveRound(server, o, depth));
+    return true;
+  });
 }
 
 bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figures>* throughput) {
@@ -167,34 +177,21 @@ bool Connector(const Options& o, std::vector<Figures>* latency, std::vector<Figu
 // Workers start on demand, from the link thread, so a warm-up at 64 in flight starts them before the pinning,
 // and the pinning is repeated after a second warm-up for any thread started in between.
 bool ConnectorPlacementRound(const Options& o, bool link_with_driver, std::vector<Figures>* out) {
-  DriverServer server;
-  std::string root = TempDir();
-  WriteInstall(root, "ws://127.0.0.1:" + std::to_string(server.port()) + "/", "http://127.0.0.1:9/",
-               o.echo_plugin);
-  bool ok = false;
-  {
-    Child connector({o.connector, "run", "--install-dir", root, "--log-level", "warn"},
-                    {{"DEPLOYMENT_ID", "dep_bench"}, {"DEPLOYMENT_SECRET", "bench-secret"}}, root + "/connector.log");
-    ok = server.WaitPeer(milliseconds(20000), /*protocol_peer=*/true);
-    if (ok) {
-      PinnedDriver pinned(0);
-      const int link_cpu = link_with_driver ? 0 : 1, other_cpu = link_with_driver ? 1 : 0;
-      server.Run(o.smoke ? 200 : 20000, 64, "echo", kEchoArgs);
-      ok = PinThreadsOf(connector.pid(), "ec-link", link_cpu, other_cpu) == 1;
-      server.Run(o.smoke ? 50 : 2000, 64, "echo", kEchoArgs);
-      ok = ok && PinThreadsOf(connector.pid(), "ec-link", link_cpu, other_cpu) == 1;
-      if (ok) {
-        out->push_back(Summarize(server.Run(o.throughput_calls, 64, "echo", kEchoArgs)));
-      } else {
-        std::fprintf(stderr, "no thread named ec-link in the connector (pid %d): cannot pin its placement\n",
-                     static_cast<int>(connector.pid()));
-      }
-    } else {
-      std::fprintf(stderr, "connector did not register with the driver; see %s/connector.log\n", root.c_str());
+  return WithConnector(o, -1, [&](DriverServer& server, Child& connector) {
+    PinnedDriver pinned(0);
+    const int link_cpu = link_with_driver ? 0 : 1, other_cpu = link_with_driver ? 1 : 0;
+    server.Run(o.smoke ? 200 : 20000, 64, "echo", kEchoArgs);
+    bool found = PinThreadsOf(connector.pid(), "ec-link", link_cpu, other_cpu) == 1;
+    server.Run(o.smoke ? 50 : 2000, 64, "echo", kEchoArgs);
+    found = found && PinThreadsOf(connector.pid(), "ec-link", link_cpu, other_cpu) == 1;
+    if (!found) {
+      std::fprintf(stderr, "no thread named ec-link in the connector (pid %d): cannot pin its placement\n",
+                   static_cast<int>(connector.pid()));
+      return false;
     }
-  }
-  if (ok) fs::remove_all(root);
-  return ok;
+    out->push_back(Summarize(server.Run(o.throughput_calls, 64, "echo", kEchoArgs)));
+    return true;
+  });
 }
 
 struct PlatformRun {

@@ -10,8 +10,8 @@
 #include "bundles/fs_util.h"
 #include "bundles/stage.h"
 #include "bundles/verify.h"
-#include "edge/plugin.h"
 #include "common/thread_name.h"
+#include "edge/plugin.h"
 
 namespace edge::runtime::bundles {
 namespace fs = std::filesystem;

@@ -1,11 +1,12 @@
 // The shared lws server pieces of lws_server.h.
 #include "common/lws_server.h"
-#include "common/thread_name.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <string_view>
+
+#include "common/thread_name.h"
 
 namespace edge::runtime {
 

@@ -18,6 +18,7 @@
 #include "bundles/layout.h"
 #include "bundles/swap.h"
 #include "bundles/sync.h"
+#include "common/thread_name.h"
 #include "daemon/process_lock.h"
 #include "daemon/startup_tools.h"
 #include "daemon/statusz.h"
@@ -30,7 +31,6 @@
 #include "edge/runtime/plugin_host.h"
 #include "relay/relay_options.h"
 #include "relay/webhook_relay.h"
-#include "common/thread_name.h"
 
 namespace edge::runtime {
 namespace fs = std::filesystem;

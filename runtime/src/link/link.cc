@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "link/link_impl.h"
 #include "common/thread_name.h"
+#include "link/link_impl.h"
 
 namespace edge::runtime {
 namespace {

@@ -9,9 +9,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/thread_name.h"
 #include "edge/protocol/protocol.h"
 #include "relay/relay_options.h"
-#include "common/thread_name.h"
 
 namespace edge::runtime::relay {
 namespace {
